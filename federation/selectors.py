@@ -1,0 +1,121 @@
+"""Reads for organizations, and the one place that decides a user's scope."""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Q, QuerySet
+
+from federation.models import (
+    EDITING_ROLES,
+    MEMBER_READING_ROLES,
+    Office,
+    Organization,
+    OrganizationKind,
+    Role,
+    RoleGrant,
+)
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def _grants(user: User, roles: Iterable[str]) -> list[RoleGrant]:
+    if not user.is_authenticated or not user.is_active:
+        return []
+    return list(
+        RoleGrant.objects.filter(user=user, role__in=list(roles)).select_related("organization")
+    )
+
+
+def _scope(user: User, roles: Iterable[str]) -> QuerySet[Organization]:
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return Organization.objects.all()
+    roots = [grant.organization for grant in _grants(user, roles)]
+    if not roots:
+        return Organization.objects.none()
+    return Organization.objects.subtree_of(roots)
+
+
+def organizations_visible_to(user: User) -> QuerySet[Organization]:
+    """Organizations the user may see: the subtree of each of her role grants."""
+    return _scope(user, Role.values)
+
+
+def organizations_changeable_by(user: User) -> QuerySet[Organization]:
+    """Organizations whose members and records the user may change."""
+    return _scope(user, EDITING_ROLES)
+
+
+def organizations_with_member_access(user: User) -> QuerySet[Organization]:
+    """Organizations whose rosters the user may read (a counsellor sees none)."""
+    return _scope(user, MEMBER_READING_ROLES)
+
+
+def user_roles(user: User) -> list[RoleGrant]:
+    return _grants(user, Role.values)
+
+
+def organization_children(*, user: User, parent: Organization | None) -> QuerySet[Organization]:
+    """One level of the tree as the user may see it, with the counts the tree shows."""
+    visible = organizations_visible_to(user)
+    if parent is None:
+        # The top of *her* tree: visible organizations whose parent she cannot see.
+        children = visible.exclude(parent__in=visible)
+    else:
+        children = visible.filter(parent=parent)
+    return children.annotate(
+        child_count=Count("children", distinct=True),
+        member_count=Count(
+            "memberships", filter=Q(memberships__ends_on__isnull=True), distinct=True
+        ),
+    ).order_by("kind", "name")
+
+
+def organization_member_count(organization: Organization) -> int:
+    """Current members of the organization and of everything under it, each counted once."""
+    from members.models import Member
+
+    subtree = Organization.objects.subtree_of([organization])
+    return (
+        Member.objects.current()
+        .filter(memberships__ends_on__isnull=True, memberships__organization__in=subtree)
+        .distinct()
+        .count()
+    )
+
+
+def organization_current_officers(organization: Organization) -> QuerySet[Office]:
+    return (
+        Office.objects.current()
+        .filter(organization=organization)
+        .select_related("member", "term")
+        .order_by("position", "starts_on", "member__name_pinyin")
+    )
+
+
+def dashboard_counts(user: User) -> dict[str, int]:
+    """The headline figures, computed from the data within the user's scope."""
+    from members.selectors import members_visible_to
+
+    visible = organizations_visible_to(user)
+    by_kind = dict(
+        visible.active().values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")
+    )
+    return {
+        "members": members_visible_to(user).current().count(),
+        "markets": by_kind.get(OrganizationKind.MARKET_FEDERATION, 0),
+        "womens_homes": by_kind.get(OrganizationKind.WOMENS_HOME, 0),
+        "micro_homes": by_kind.get(OrganizationKind.MICRO_HOME, 0),
+        "sector_organizations": by_kind.get(OrganizationKind.SECTOR_ORGANIZATION, 0),
+        "officers": Office.objects.current()
+        .filter(organization__in=visible)
+        .values("member")
+        .distinct()
+        .count(),
+    }
+
+
+def organization_ancestors(*, user: User, organization: Organization) -> list[Organization]:
+    """The breadcrumb: ancestors the user may open, root first."""
+    ids = [int(part) for part in organization.path.strip("/").split("/") if part]
+    by_id = organizations_visible_to(user).in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]

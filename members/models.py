@@ -1,0 +1,318 @@
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from pypinyin import Style, lazy_pinyin
+
+from federation.models import Organization, OrganizationKind
+from members.validators import (
+    id_number_birth_date,
+    id_number_sex,
+    normalize_id_number,
+    normalize_mobile,
+    validate_id_number,
+    validate_mobile,
+)
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+
+
+class PoliticalStatus(models.TextChoices):
+    CPC_MEMBER = "cpc_member", _("CPC member")
+    CPC_PROBATIONARY = "cpc_probationary", _("CPC probationary member")
+    LEAGUE_MEMBER = "league_member", _("Communist Youth League member")
+    DEMOCRATIC_PARTY = "democratic_party", _("Democratic party member")
+    MASSES = "masses", _("Ordinary citizen")
+
+
+class Education(models.TextChoices):
+    PRIMARY = "primary", _("Primary school")
+    JUNIOR_SECONDARY = "junior_secondary", _("Junior secondary")
+    SENIOR_SECONDARY = "senior_secondary", _("Senior secondary / vocational")
+    COLLEGE = "college", _("Junior college")
+    BACHELOR = "bachelor", _("Bachelor's degree")
+    POSTGRADUATE = "postgraduate", _("Postgraduate")
+
+
+class Occupation(models.TextChoices):
+    SHOP_OWNER = "shop_owner", _("Shop owner")
+    SHOP_EMPLOYEE = "shop_employee", _("Shop employee")
+    STREAMER = "streamer", _("Livestream seller")
+    PROPERTY = "property", _("Property management")
+    CLEANER = "cleaner", _("Cleaner")
+    COURIER = "courier", _("Courier")
+    DELIVERY = "delivery", _("Food delivery rider")
+    HOUSEKEEPING = "housekeeping", _("Housekeeping")
+    MANAGER = "manager", _("Market management")
+    OTHER = "other", _("Other")
+
+
+class MemberStatus(models.TextChoices):
+    CURRENT = "current", _("Current member")
+    LEFT = "left", _("Left")
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=30, unique=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MemberQuerySet(models.QuerySet):
+    def current(self) -> "MemberQuerySet":
+        return self.filter(status=MemberStatus.CURRENT)
+
+
+class Member(models.Model):
+    name = models.CharField(_("name"), max_length=50)
+    # Derived from the name so that staff can search 赵丹 as "zhaodan" or "zd".
+    name_pinyin = models.CharField(max_length=200, editable=False, blank=True)
+    name_initials = models.CharField(max_length=50, editable=False, blank=True)
+    sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices, default=Sex.FEMALE)
+    mobile = models.CharField(_("mobile"), max_length=11, validators=[validate_mobile])
+    id_number = models.CharField(
+        _("resident ID number"), max_length=18, blank=True, validators=[validate_id_number]
+    )
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族", blank=True)
+    political_status = models.CharField(
+        _("political status"),
+        max_length=20,
+        choices=PoliticalStatus.choices,
+        default=PoliticalStatus.MASSES,
+    )
+    education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=20, choices=Occupation.choices)
+    shop = models.ForeignKey(
+        "markets.Shop",
+        verbose_name=_("shop"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    joined_on = models.DateField(_("joined on"), default=datetime.date.today)
+    status = models.CharField(
+        _("status"), max_length=10, choices=MemberStatus.choices, default=MemberStatus.CURRENT
+    )
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    left_reason = models.CharField(_("reason for leaving"), max_length=200, blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="members")
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["name_pinyin", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mobile"],
+                condition=Q(status="current"),
+                name="member_unique_mobile_among_current",
+                violation_error_message=_("A current member already has this mobile number."),
+            ),
+            models.UniqueConstraint(
+                fields=["id_number"],
+                condition=Q(status="current") & ~Q(id_number=""),
+                name="member_unique_id_number_among_current",
+                violation_error_message=_("A current member already has this ID number."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="current") & Q(left_on__isnull=True))
+                | (Q(status="left") & Q(left_on__isnull=False)),
+                name="member_left_on_matches_status",
+                violation_error_message=_("A member who left needs a leaving date, and only she."),
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=F("joined_on")),
+                name="member_left_after_joined",
+                violation_error_message=_("The leaving date cannot be before the joining date."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["name_pinyin"], name="member_pinyin_idx"),
+            models.Index(fields=["name_initials"], name="member_initials_idx"),
+            models.Index(fields=["status", "joined_on"], name="member_status_joined_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.mobile = normalize_mobile(self.mobile)
+        self.id_number = normalize_id_number(self.id_number)
+        errors: dict[str, ValidationError] = {}
+        if self.id_number and len(self.id_number) == 18:
+            id_birth = id_number_birth_date(self.id_number)
+            if self.birth_date and id_birth and self.birth_date != id_birth:
+                errors["birth_date"] = ValidationError(
+                    _("The birth date does not match the ID number (%(date)s)."),
+                    code="birth_date_mismatch",
+                    params={"date": id_birth.isoformat()},
+                )
+            if self.id_number[16].isdigit() and self.sex != id_number_sex(self.id_number):
+                errors["sex"] = ValidationError(
+                    _("The sex does not match the ID number."), code="sex_mismatch"
+                )
+        if self.status == MemberStatus.LEFT and not self.left_on:
+            errors["left_on"] = ValidationError(_("Enter the date she left."), code="required")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        self.mobile = normalize_mobile(self.mobile)
+        self.id_number = normalize_id_number(self.id_number)
+        if self.id_number and not self.birth_date:
+            self.birth_date = id_number_birth_date(self.id_number)
+        self.name_pinyin, self.name_initials = name_to_pinyin(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_pinyin", "name_initials"}
+        super().save(*args, **kwargs)
+
+    @property
+    def masked_mobile(self) -> str:
+        return mask_mobile(self.mobile)
+
+
+def name_to_pinyin(name: str) -> tuple[str, str]:
+    syllables = lazy_pinyin(name, errors="ignore")
+    initials = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")
+    return "".join(syllables).lower(), "".join(initials).lower()
+
+
+def mask_mobile(mobile: str) -> str:
+    if len(mobile) != 11:
+        return "*" * len(mobile)
+    return f"{mobile[:3]}****{mobile[7:]}"
+
+
+class MembershipScope(models.TextChoices):
+    MARKET = "market", _("Market")
+    HOME = "home", _("Women's home / micro-home")
+    SECTOR = "sector", _("New-sector organization")
+    FEDERATION = "federation", _("Federation")
+
+
+_SCOPE_BY_KIND = {
+    OrganizationKind.MARKET_FEDERATION: MembershipScope.MARKET,
+    OrganizationKind.WOMENS_HOME: MembershipScope.HOME,
+    OrganizationKind.MICRO_HOME: MembershipScope.HOME,
+    OrganizationKind.SECTOR_ORGANIZATION: MembershipScope.SECTOR,
+}
+
+
+class MembershipQuerySet(models.QuerySet):
+    def current(self) -> "MembershipQuerySet":
+        return self.filter(ends_on__isnull=True)
+
+    def on(self, day: datetime.date) -> "MembershipQuerySet":
+        """Memberships in force on that day (e.g. 31 December, for the yearly count)."""
+        return self.filter(Q(starts_on__lte=day) & (Q(ends_on__isnull=True) | Q(ends_on__gt=day)))
+
+
+class Membership(models.Model):
+    """One stretch of a member's belonging to an organization; history is never overwritten."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    # Denormalized from the organization's kind: the database can then guard "one current
+    # market per member" with a partial unique index.
+    scope = models.CharField(
+        _("scope"), max_length=12, choices=MembershipScope.choices, editable=False
+    )
+    starts_on = models.DateField(_("starts on"))
+    # The first day she no longer belongs (exclusive), so a move on 1 March ends the old
+    # membership and starts the new one on the same date.
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    end_reason = models.CharField(_("reason it ended"), max_length=200, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["member", "starts_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(scope="market", ends_on__isnull=True),
+                name="membership_one_current_market",
+                violation_error_message=_("She already belongs to a market."),
+            ),
+            models.UniqueConstraint(
+                fields=["member", "organization"],
+                condition=Q(ends_on__isnull=True),
+                name="membership_one_current_per_organization",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="membership_ends_after_start",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "ends_on"], name="membership_org_idx"),
+            models.Index(fields=["member", "scope", "ends_on"], name="membership_member_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} @ {self.organization} ({self.starts_on}–{self.ends_on or ''})"
+
+    def save(self, *args, **kwargs):
+        self.scope = _SCOPE_BY_KIND.get(self.organization.kind, MembershipScope.FEDERATION)
+        super().save(*args, **kwargs)
+
+
+class HonorKind(models.TextChoices):
+    RED_MERCHANT = "red_merchant", _("Red merchant")
+    BEST_COUPLE_SHOP = "best_couple_shop", _("Best couple shop")
+    TRUSTED_SHOP = "trusted_shop", _("Trusted shop recommended by the Party organization")
+    WOMEN_PIONEER = "women_pioneer", _("Women pioneer")
+
+
+class Honor(models.Model):
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="honors"
+    )
+    kind = models.CharField(_("honor"), max_length=20, choices=HonorKind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    awarded_by = models.ForeignKey(
+        Organization, verbose_name=_("awarded by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("honor")
+        verbose_name_plural = _("honors")
+        ordering = ["-year", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "kind", "year"], name="honor_unique"),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000) & Q(year__lte=2100), name="honor_year_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_kind_display()} {self.member}"
