@@ -47,7 +47,7 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
 
 
 def parse_database_url(url: str, *, pool: bool = True) -> dict:
-    """Turn ``postgres://user:pass@host:5432/name`` or ``sqlite:///path`` into DATABASES["default"]."""
+    """``postgres://user:pass@host:5432/name`` or ``sqlite:///path`` as DATABASES["default"]."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "sqlite":
@@ -55,7 +55,9 @@ def parse_database_url(url: str, *, pool: bool = True) -> dict:
         # sqlite:///relative.db gives "/relative.db"; sqlite:////abs/path.db gives "//abs/path.db".
         name = path[1:] if path.startswith("/") else path
         if not name:
-            raise ImproperlyConfigured("DATABASE_URL for SQLite needs a file name: sqlite:///db.sqlite3")
+            raise ImproperlyConfigured(
+                "DATABASE_URL for SQLite needs a file name: sqlite:///db.sqlite3"
+            )
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": name}
     if scheme in {"postgres", "postgresql", "pgsql"}:
         name = unquote(parts.path.lstrip("/"))

@@ -18,7 +18,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEBUG = env_bool("DEBUG", default=False)
 
 # A development key only usable with DEBUG on; production must bring its own.
-_DEV_SECRET_KEY = "dev-insecure-lusong-federation-key-do-not-use-in-production"
+_DEV_SECRET_KEY = "dev-insecure-lusong-federation-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
 if not DEBUG and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured(

@@ -7,8 +7,11 @@ from federation import selectors
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    counts = selectors.dashboard_counts(request.user)
-    return render(request, "federation/dashboard.html", {"counts": counts})
+    context = {
+        "counts": selectors.dashboard_counts(request.user),
+        "roles": selectors.user_roles(request.user),
+    }
+    return render(request, "federation/dashboard.html", context)
 
 
 @require_GET

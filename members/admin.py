@@ -18,7 +18,14 @@ class HonorInline(admin.TabularInline):
 
 @admin.register(Member)
 class MemberAdmin(admin.ModelAdmin):
-    list_display = ["name", "masked_mobile", "occupation", "political_status", "status", "joined_on"]
+    list_display = [
+        "name",
+        "masked_mobile",
+        "occupation",
+        "political_status",
+        "status",
+        "joined_on",
+    ]
     list_filter = ["status", "occupation", "political_status", "education", "tags"]
     search_fields = ["name", "name_pinyin", "name_initials", "=mobile", "=id_number"]
     autocomplete_fields = ["shop"]

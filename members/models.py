@@ -92,7 +92,9 @@ class Member(models.Model):
         choices=PoliticalStatus.choices,
         default=PoliticalStatus.MASSES,
     )
-    education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True)
+    education = models.CharField(
+        _("education"), max_length=20, choices=Education.choices, blank=True
+    )
     occupation = models.CharField(_("occupation"), max_length=20, choices=Occupation.choices)
     shop = models.ForeignKey(
         "markets.Shop",

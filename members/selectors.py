@@ -16,5 +16,8 @@ def members_visible_to(user: User) -> QuerySet[Member]:
     # is seen by her new market only (her open membership), not by the one she left.
     return Member.objects.filter(
         Exists(in_scope.filter(ends_on__isnull=True))
-        | (Exists(in_scope) & ~Exists(Membership.objects.filter(member=OuterRef("pk"), ends_on__isnull=True)))
+        | (
+            Exists(in_scope)
+            & ~Exists(Membership.objects.filter(member=OuterRef("pk"), ends_on__isnull=True))
+        )
     )
