@@ -3,7 +3,8 @@
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 
 from federation.models import (
     EDITING_ROLES,
@@ -54,6 +55,25 @@ def user_roles(user: User) -> list[RoleGrant]:
     return _grants(user, Role.values)
 
 
+class _DistinctMemberCount(Subquery):
+    """COUNT(DISTINCT member_id) over a membership subquery: a member of a market and of a
+    home under it is one member, not two."""
+
+    template = "(SELECT COUNT(DISTINCT _m.member_id) FROM (%(subquery)s) _m)"
+    output_field = IntegerField()
+
+
+def _subtree_member_count() -> _DistinctMemberCount:
+    """Current members of the outer organization and of everything under it."""
+    from members.models import Membership
+
+    below = Concat(OuterRef("path"), Cast(OuterRef("pk"), CharField()), Value("/"))
+    memberships = Membership.objects.current().filter(
+        Q(organization=OuterRef("pk")) | Q(organization__path__startswith=below)
+    )
+    return _DistinctMemberCount(memberships.values("member_id"))
+
+
 def organization_children(*, user: User, parent: Organization | None) -> QuerySet[Organization]:
     """One level of the tree as the user may see it, with the counts the tree shows."""
     visible = organizations_visible_to(user)
@@ -64,22 +84,17 @@ def organization_children(*, user: User, parent: Organization | None) -> QuerySe
         children = visible.filter(parent=parent)
     return children.annotate(
         child_count=Count("children", distinct=True),
-        member_count=Count(
-            "memberships", filter=Q(memberships__ends_on__isnull=True), distinct=True
-        ),
+        member_count=_subtree_member_count(),
     ).order_by("kind", "name")
 
 
 def organization_member_count(organization: Organization) -> int:
     """Current members of the organization and of everything under it, each counted once."""
-    from members.models import Member
-
-    subtree = Organization.objects.subtree_of([organization])
     return (
-        Member.objects.current()
-        .filter(memberships__ends_on__isnull=True, memberships__organization__in=subtree)
-        .distinct()
-        .count()
+        Organization.objects.filter(pk=organization.pk)
+        .annotate(member_count=_subtree_member_count())
+        .values_list("member_count", flat=True)
+        .get()
     )
 
 

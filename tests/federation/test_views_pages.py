@@ -146,3 +146,18 @@ def test_pages_send_the_security_headers(client, district_staff):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_an_english_browser_still_gets_chinese_until_she_switches(client, db):
+    html = client.get(reverse("login"), headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert "登录" in html.content.decode()
+    client.cookies["django_language"] = "en"
+    assert "Log in" in client.get(reverse("login")).content.decode()
+
+
+def test_tree_counts_members_of_the_whole_subtree_once(client, district, district_staff):
+    client.force_login(district_staff)
+    response = client.get(reverse("organization_tree"))
+    (top,) = response.context["nodes"]
+    # 赵丹 belongs to market A and its home: one member, not two.
+    assert top == district.district and top.member_count == 2
