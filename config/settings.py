@@ -163,7 +163,7 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     # Behind the reverse proxy in docker-compose, which terminates TLS.
     if env_bool("BEHIND_TLS_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -171,22 +171,25 @@ if not DEBUG:
 # --- Mail (Django 6.1 MAILERS) --------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@lusong-fulian.local")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-if env_str("EMAIL_HOST"):
+if DEBUG and not env_str("EMAIL_HOST"):
+    # Development: mail is printed to the console instead of sent.
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    # Production: an SMTP server, by default the host's own MTA on localhost:25.
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": env_str("EMAIL_HOST"),
-                "port": env_int("EMAIL_PORT", 465),
+                "host": env_str("EMAIL_HOST") or "localhost",
+                "port": env_int("EMAIL_PORT", 25),
                 "username": env_str("EMAIL_HOST_USER"),
                 "password": env_str("EMAIL_HOST_PASSWORD"),
-                "use_ssl": env_bool("EMAIL_USE_SSL", True),
+                "use_ssl": env_bool("EMAIL_USE_SSL", False),
+                "use_tls": env_bool("EMAIL_USE_TLS", False),
                 "timeout": 20,
             },
         }
     }
-else:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 
 # --- Celery ---------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")

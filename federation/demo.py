@@ -15,14 +15,11 @@ import datetime
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from federation.models import Industry, OrganizationKind, Position, SectorCategory
 from markets.models import ShopCategory
 from members.models import Education, HonorKind, Occupation, PoliticalStatus
 from members.validators import id_number_check_char
-
-T = TypeVar("T")
 
 # People are generated up to this day (or today, if that is earlier), never up to "now": a
 # re-run next week must draw the very same people, or it would insert all of them again.
@@ -606,13 +603,12 @@ def _story_members(district: DistrictPlan) -> list[PlannedMember]:
         tags=[TAG_VOLUNTEER],
         honors=[(HonorKind.WOMEN_PIONEER, 2022, CLUSTER_NAME)],
         offices=[
-            PlannedOffice(
-                shaoxing, 1, Position.CHAIR, shaoxing_term1.starts_on, SHAOXING_ELECTION
-            ),
+            PlannedOffice(shaoxing, 1, Position.CHAIR, shaoxing_term1.starts_on, SHAOXING_ELECTION),
             PlannedOffice(shaoxing, 2, Position.CHAIR, SHAOXING_ELECTION, None),
         ],
     )
     zhao_joined = datetime.date(2019, 9, 12)
+    home = next(home for home in district.homes if home.name == f"{SHAOXING}妇女之家")
     zhao = PlannedMember(
         index=2,
         name="赵丹",
@@ -628,7 +624,7 @@ def _story_members(district: DistrictPlan) -> list[PlannedMember]:
         notes="在邵兴城市场经营服装生意17年；2026年3月换届当选邵兴城市场妇联副主席。",
         memberships=[
             PlannedMembership(shaoxing, zhao_joined),
-            PlannedMembership(f"{SHAOXING}妇女之家", datetime.date(2020, 11, 5)),
+            PlannedMembership(home.name, max(datetime.date(2020, 11, 5), home.established_on)),
         ],
         tags=[TAG_RED_MERCHANT],
         honors=[(HonorKind.RED_MERCHANT, 2023, shaoxing)],
@@ -763,7 +759,7 @@ class MemberPlanner:
         for index in range(STORY_COUNT, count):
             yield self._member(index)
 
-    def _member(self, index: int) -> PlannedMember:  # noqa: C901 — one recipe, read top-down
+    def _member(self, index: int) -> PlannedMember:
         rng = random.Random(self.seed * 1_000_003 + index)  # noqa: S311 — demo data
         until = self.until
         chance = rng.random
@@ -816,14 +812,14 @@ class MemberPlanner:
             ethnicity = "汉族" if chance() < 0.97 else MINORITIES[int(chance() * 4)]
 
         if birth_year >= 1993:
-            political = WeightedTable_pick(rng, _POLITICAL_YOUNG)
-            education = WeightedTable_pick(rng, _EDUCATION_YOUNG)
+            political = _POLITICAL_YOUNG.pick(rng)
+            education = _EDUCATION_YOUNG.pick(rng)
         elif birth_year >= 1975:
-            political = WeightedTable_pick(rng, _POLITICAL_ADULT)
-            education = WeightedTable_pick(rng, _EDUCATION_MIDDLE)
+            political = _POLITICAL_ADULT.pick(rng)
+            education = _EDUCATION_MIDDLE.pick(rng)
         else:
-            political = WeightedTable_pick(rng, _POLITICAL_ADULT)
-            education = WeightedTable_pick(rng, _EDUCATION_OLDER)
+            political = _POLITICAL_ADULT.pick(rng)
+            education = _EDUCATION_OLDER.pick(rng)
 
         # Her history: joined, maybe moved to another market, maybe left.
         roll = chance()
@@ -834,10 +830,10 @@ class MemberPlanner:
             and sector is None
             and roll < self.LEAVER_SHARE + self.MOVER_SHARE
         )
-        first_org = market.federation if market else sector.name  # type: ignore[union-attr]
-        established = market.established_on if market else sector.established_on  # type: ignore[union-attr]
-        if sector and market:
-            established = max(established, sector.established_on)
+        established = max(
+            market.established_on if market else FOUNDED_ON,
+            sector.established_on if sector else FOUNDED_ON,
+        )
         earliest = max(FOUNDED_ON, established, datetime.date(birth_year + 17, 1, 1))
         latest = until - datetime.timedelta(days=90) if (leaves or moves) else until
 
@@ -863,8 +859,9 @@ class MemberPlanner:
         if first_term_office or cluster_first_office:
             joined_on = earliest
         elif chance() < 0.3:
-            # Many joined in the months after the cluster federation was founded.
-            joined_on = _day_between(rng, earliest, max(earliest, datetime.date(2019, 12, 31)))
+            # Many joined in the first half-year of their federation.
+            window_end = min(earliest + datetime.timedelta(days=180), latest)
+            joined_on = _day_between(rng, earliest, max(earliest, window_end))
         else:
             joined_on = _day_between(rng, earliest, max(earliest, latest))
 
@@ -884,20 +881,21 @@ class MemberPlanner:
         memberships = member.memberships
         first_market_membership: PlannedMembership | None = None
         market_since = joined_on  # when she joined her current market
+        moved_on: datetime.date | None = None
         if market:
             first_market_membership = PlannedMembership(market.federation, joined_on)
             memberships.append(first_market_membership)
         if sector:
             memberships.append(PlannedMembership(sector.name, joined_on))
-        if moves and market:
+        if moves and first_market_membership is not None:
             while (final_market := self.market_table.pick(rng)) is market:
                 pass
             first_possible = max(
                 joined_on + datetime.timedelta(days=30), final_market.established_on
             )
             moved_on = _day_between(rng, first_possible, max(first_possible, until))
-            first_market_membership.ends_on = moved_on  # type: ignore[union-attr]
-            first_market_membership.end_reason = f"调至{final_market.name}"  # type: ignore[union-attr]
+            first_market_membership.ends_on = moved_on
+            first_market_membership.end_reason = f"调至{final_market.name}"
             memberships.append(PlannedMembership(final_market.federation, moved_on))
             market_since = moved_on
         left_on: datetime.date | None = None
@@ -934,7 +932,8 @@ class MemberPlanner:
         # Offices.
         if first_term_office and market:
             term = self.district.terms[(market.federation, 1)]
-            ends = min(d for d in (term.ends_on, left_on, market_since) if d and d > term.starts_on)
+            # Her office ends with the term, or earlier if she moved away or left.
+            ends = min(d for d in (term.ends_on, moved_on, left_on) if d)
             member.offices.append(
                 PlannedOffice(market.federation, 1, first_term_office, term.starts_on, ends)
             )
@@ -949,10 +948,10 @@ class MemberPlanner:
                 market_since <= term.starts_on
                 and self._slots_left(final_market.federation, 2)
                 and chance() < 0.6
+                and (position := self._take_slot(final_market.federation, 2))
             ):
-                position = self._take_slot(final_market.federation, 2)
                 member.offices.append(
-                    PlannedOffice(final_market.federation, 2, position, term.starts_on, None)  # type: ignore[arg-type]
+                    PlannedOffice(final_market.federation, 2, position, term.starts_on, None)
                 )
         if not left_on and not member.offices:
             term = self.district.terms[(CLUSTER_NAME, 2)]
@@ -960,19 +959,19 @@ class MemberPlanner:
                 joined_on <= term.starts_on
                 and self._slots_left(CLUSTER_NAME, 2)
                 and chance() < 0.03
+                and (position := self._take_slot(CLUSTER_NAME, 2))
             ):
-                position = self._take_slot(CLUSTER_NAME, 2)
                 member.offices.append(
-                    PlannedOffice(CLUSTER_NAME, 2, position, term.starts_on, None)  # type: ignore[arg-type]
+                    PlannedOffice(CLUSTER_NAME, 2, position, term.starts_on, None)
                 )
 
         # Honors, then tags.
         last_year = (left_on or until).year
         if chance() < 0.025:
             owner = occupation == Occupation.SHOP_OWNER
-            kind = WeightedTable_pick(rng, _HONORS_OWNER if owner else _HONORS_OTHER)
-            year = int(max(2020, joined_on.year) + chance() * (last_year - max(2020, joined_on.year) + 1))
-            year = min(year, last_year)
+            kind = (_HONORS_OWNER if owner else _HONORS_OTHER).pick(rng)
+            first_year = max(2020, joined_on.year)
+            year = min(first_year + int(chance() * (last_year - first_year + 1)), last_year)
             if final_market and chance() < 0.7:
                 awarded_by = final_market.federation
             else:
@@ -998,12 +997,7 @@ class MemberPlanner:
             tags.append(TAG_RETURNEE)
         if sector and chance() < 0.5:
             tags.append(TAG_ALLIANCE)
-        del first_org
         return member
-
-
-def WeightedTable_pick(rng: random.Random, table: WeightedTable[str]) -> str:  # noqa: N802
-    return table.pick(rng)
 
 
 _POLITICAL_YOUNG = WeightedTable(

@@ -124,3 +124,11 @@ def test_office_cannot_end_before_it_starts(district):
             ends_on=datetime.date(2019, 12, 1),
         )
     )
+
+
+def test_postgresql_runs_with_connection_pooling(postgres, db):
+    from django.db import connection
+
+    connection.ensure_connection()
+    assert connection.vendor == "postgresql"
+    assert connection.pool is not None

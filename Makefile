@@ -1,0 +1,47 @@
+# Two commands: `make run` (demo on SQLite, tasks inline) and `make test`.
+# pyenv picks Python 3.12 from .python-version; override with `make PYTHON=python3.13 …`.
+PYTHON ?= python
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+MEMBERS ?= 2000
+
+# Test settings: production-like (DEBUG off) but over plain HTTP and without collectstatic.
+TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz} \
+	SECURE_SSL_REDIRECT=0 PLAIN_STATIC_STORAGE=1 DEBUG=0
+
+.PHONY: run test venv lint format ci clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), f"Python 3.12+ needed, found {sys.version.split()[0]}: make PYTHON=python3.12"'
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py migrate --no-input
+	DEBUG=1 $(BIN)/python manage.py seed_demo --members $(MEMBERS)
+	@echo "Open http://$(HOST):$(PORT)/ and log in with one of the demo logins above."
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMP)
+	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts .pytest_cache
