@@ -1,7 +1,8 @@
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from audit.services import get_visible_or_404
 from federation import selectors
 
 
@@ -21,7 +22,9 @@ def organization_tree(request: HttpRequest) -> HttpResponse:
     if parent_id:
         if not parent_id.isdigit():
             return HttpResponse(status=400)
-        parent = get_object_or_404(selectors.organizations_visible_to(request.user), pk=parent_id)
+        parent = get_visible_or_404(
+            request, selectors.organizations_visible_to(request.user), pk=parent_id
+        )
     nodes = selectors.organization_children(user=request.user, parent=parent)
     context = {"nodes": nodes, "parent": parent}
     if request.htmx and parent is not None:
@@ -31,8 +34,8 @@ def organization_tree(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = get_object_or_404(
-        selectors.organizations_visible_to(request.user).select_related("parent"), pk=pk
+    organization = get_visible_or_404(
+        request, selectors.organizations_visible_to(request.user).select_related("parent"), pk=pk
     )
     context = {
         "organization": organization,

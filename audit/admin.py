@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from audit.models import AccessEvent
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(admin.ModelAdmin):
+    """Read-only: nobody edits or deletes access records from the app."""
+
+    list_display = [
+        "at",
+        "username",
+        "kind",
+        "ip_address",
+        "object_type",
+        "object_repr",
+        "row_count",
+    ]
+    list_filter = ["kind", "at"]
+    search_fields = ["username", "object_repr"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

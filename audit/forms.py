@@ -1,0 +1,17 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from audit.models import AccessKind
+
+
+class AccessSearchForm(forms.Form):
+    username = forms.CharField(label=_("Username"), required=False, max_length=150)
+    kind = forms.ChoiceField(
+        label=_("Event"), required=False, choices=[("", _("All events")), *AccessKind.choices]
+    )
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

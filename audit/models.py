@@ -1,0 +1,74 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AccessKind(models.TextChoices):
+    LOGIN = "login", _("Logged in")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOCKED_OUT = "locked_out", _("Locked out after failed logins")
+    LOGOUT = "logout", _("Logged out")
+    PERMISSION_DENIED = "permission_denied", _("Permission denied")
+    UNMASK_MOBILE = "unmask_mobile", _("Mobile number shown")
+    UNMASK_ID_NUMBER = "unmask_id_number", _("ID number shown")
+    EXPORT = "export", _("Export")
+    COUNSELLING_VIEW = "counselling_view", _("Counselling request viewed")
+    PERSONAL_DATA_EXPORT = "personal_data_export", _("Personal data handed over")
+    PERSONAL_DATA_ERASURE = "personal_data_erasure", _("Personal data erased")
+    LOGIN_DEACTIVATED = "login_deactivated", _("Login deactivated")
+    PASSWORD_RESET_FORCED = "password_reset_forced", _("Password reset forced")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
+    SECOND_FACTOR = "second_factor", _("Second factor changed")
+
+
+class AccessEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Access records are append-only.")
+
+    def delete(self):
+        raise PermissionError("Access records are append-only.")
+
+
+class AccessEvent(models.Model):
+    """Who saw or took personal data, and who tried to get in: append-only, separate from
+    the change history. It never holds a full mobile or ID number (see audit.redact)."""
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept as typed: a failed login names a user that may not exist, and a deleted login
+    # must still show in the record.
+    username = models.CharField(_("username"), max_length=150, blank=True, db_index=True)
+    kind = models.CharField(_("event"), max_length=24, choices=AccessKind.choices, db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    path = models.CharField(_("page"), max_length=300, blank=True)
+    object_type = models.CharField(_("object type"), max_length=50, blank=True)
+    object_id = models.CharField(_("object id"), max_length=50, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    objects = AccessEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access record")
+        verbose_name_plural = _("access records")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="access_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Access records are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Access records are append-only.")
