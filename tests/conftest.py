@@ -129,3 +129,9 @@ def counsellor(district):
 @pytest.fixture
 def outsider(db):
     return UserFactory(username="outsider")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Production hashes with PBKDF2 (slow on purpose); tests log in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
