@@ -10,6 +10,8 @@ MEMBERS ?= 2000
 
 # Test settings: production-like (DEBUG off) but over plain HTTP and without collectstatic.
 TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz} \
+	ID_NUMBER_KEYS=$${ID_NUMBER_KEYS:-dGVzdC1vbmx5LWlkLW51bWJlci1rZXktMDEyMzQ1Njc=} \
+	ID_NUMBER_HASH_KEY=$${ID_NUMBER_HASH_KEY:-test-only-id-number-hash-key-0123456789abcdef} \
 	SECURE_SSL_REDIRECT=0 PLAIN_STATIC_STORAGE=1 DEBUG=0
 
 .PHONY: run test venv lint format ci clean

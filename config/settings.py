@@ -5,6 +5,8 @@ Celery tasks run inline. Production sets DEBUG=0, SECRET_KEY, DATABASE_URL and R
 (see README, "Settings").
 """
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "audit",
+    "operations",
     "accounts",
     "federation",
     "markets",
@@ -142,6 +145,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Encryption of ID numbers at rest (members.crypto) ---------------------------------
+# ID_NUMBER_KEYS: Fernet keys, newest first (python -c "from cryptography.fernet import
+# Fernet; print(Fernet.generate_key().decode())"). ID_NUMBER_HASH_KEY: ≥ 32 random chars
+# for the search digests. Both are separate from SECRET_KEY so that rotating one does not
+# lose the other; README "Security" explains rotation.
+ID_NUMBER_KEYS = env_list("ID_NUMBER_KEYS")
+ID_NUMBER_HASH_KEY = env_str("ID_NUMBER_HASH_KEY")
+if DEBUG and not ID_NUMBER_KEYS:
+    _seed = hashlib.sha256(f"id-number-key:{SECRET_KEY}".encode()).digest()
+    ID_NUMBER_KEYS = [base64.urlsafe_b64encode(_seed).decode()]
+if DEBUG and not ID_NUMBER_HASH_KEY:
+    ID_NUMBER_HASH_KEY = hashlib.sha256(f"id-number-hash:{SECRET_KEY}".encode()).hexdigest()
+if not ID_NUMBER_KEYS or len(ID_NUMBER_HASH_KEY) < 32:
+    raise ImproperlyConfigured(
+        "ID_NUMBER_KEYS (Fernet keys, comma-separated, newest first) and ID_NUMBER_HASH_KEY "
+        "(at least 32 random characters) must be set when DEBUG is off."
+    )
 
 # --- Language and time ----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

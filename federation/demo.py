@@ -637,14 +637,26 @@ def _story_members(district: DistrictPlan) -> list[PlannedMember]:
 
 
 STORY_SHOPS = {
-    (SHAOXING, "A1-008"): PlannedShop(SHAOXING, "A1-008", 1, "意意童装", "childrens_wear"),
-    (SHAOXING, "B2-017"): PlannedShop(SHAOXING, "B2-017", 2, "丹丹服饰", "womens_wear"),
+    (SHAOXING, "A1-008"): PlannedShop(
+        SHAOXING, "A1-008", 1, "意意童装", ShopCategory.CHILDRENS_WEAR
+    ),
+    (SHAOXING, "B2-017"): PlannedShop(SHAOXING, "B2-017", 2, "丹丹服饰", ShopCategory.WOMENS_WEAR),
 }
 STORY_COUNT = 3
 
 
-def _year_start(year: int) -> datetime.date:
-    return datetime.date(year, 1, 1)
+def term_seats(district: DistrictPlan) -> dict[tuple[str, int, str], int]:
+    """Offices per (organization, term number, position) in the plan, the story's included."""
+    seats: dict[tuple[str, int, str], int] = {}
+    for (organization, number), term in district.terms.items():
+        for position in term.open_positions:
+            key = (organization, number, position)
+            seats[key] = seats.get(key, 0) + 1
+    for member in _story_members(district):
+        for office in member.offices:
+            key = (office.organization, office.term_number, office.position)
+            seats[key] = seats.get(key, 0) + 1
+    return seats
 
 
 class MemberPlanner:
@@ -667,7 +679,6 @@ class MemberPlanner:
         self.until = min(until or DATA_UNTIL, DATA_UNTIL)
         self.market_table = WeightedTable([(m, float(m.weight)) for m in district.markets])
         self.sector_table = WeightedTable([(s, 1.0) for s in district.sectors])
-        self.market_by_federation = {m.federation: m for m in district.markets}
         self.homes_by_market: dict[str | None, list[HomePlan]] = {}
         for home in district.homes:
             self.homes_by_market.setdefault(home.market, []).append(home)
@@ -794,7 +805,7 @@ class MemberPlanner:
             birth_year = int(rng.triangular(1960, 2004, 1984))
         birth_year = min(birth_year, 2003)
         days = 366 if calendar.isleap(birth_year) else 365
-        birth = _year_start(birth_year) + datetime.timedelta(days=int(chance() * days))
+        birth = datetime.date(birth_year, 1, 1) + datetime.timedelta(days=int(chance() * days))
         name = self._name(rng, birth_year)
         given = name[2:] if name.startswith("欧阳") else name[1:]
         mobile = self._mobile(rng)

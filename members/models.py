@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from pypinyin import Style, lazy_pinyin
 
 from federation.models import Organization, OrganizationKind
+from members import crypto
+from members.fields import DigestField, EncryptedCharField
 from members.validators import (
     id_number_birth_date,
     id_number_sex,
@@ -81,9 +83,12 @@ class Member(models.Model):
     name_initials = models.CharField(max_length=50, editable=False, blank=True)
     sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices, default=Sex.FEMALE)
     mobile = models.CharField(_("mobile"), max_length=11, validators=[validate_mobile])
-    id_number = models.CharField(
-        _("resident ID number"), max_length=18, blank=True, validators=[validate_id_number]
+    # Encrypted at rest (members.crypto); searched through the keyed digests below.
+    id_number = EncryptedCharField(
+        _("resident ID number"), plain_max_length=18, blank=True, validators=[validate_id_number]
     )
+    id_number_digest = DigestField(source="id_number", digest="full", db_index=True)
+    id_number_tail_digest = DigestField(source="id_number", digest="tail", db_index=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族", blank=True)
     political_status = models.CharField(
@@ -112,6 +117,8 @@ class Member(models.Model):
     left_reason = models.CharField(_("reason for leaving"), max_length=200, blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="members")
     notes = models.TextField(_("notes"), blank=True)
+    # Set when her personal data was erased on request (PIPL); the row stays for statistics.
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -129,8 +136,8 @@ class Member(models.Model):
                 violation_error_message=_("A current member already has this mobile number."),
             ),
             models.UniqueConstraint(
-                fields=["id_number"],
-                condition=Q(status="current") & ~Q(id_number=""),
+                fields=["id_number_digest"],
+                condition=Q(status="current") & ~Q(id_number_digest=""),
                 name="member_unique_id_number_among_current",
                 violation_error_message=_("A current member already has this ID number."),
             ),
@@ -158,6 +165,9 @@ class Member(models.Model):
     def clean(self) -> None:
         self.mobile = normalize_mobile(self.mobile)
         self.id_number = normalize_id_number(self.id_number)
+        # The digests are otherwise computed at save; constraint validation needs them now.
+        self.id_number_digest = crypto.full_digest(self.id_number)
+        self.id_number_tail_digest = crypto.tail_digest(self.id_number)
         errors: dict[str, ValidationError] = {}
         if self.id_number and len(self.id_number) == 18:
             id_birth = id_number_birth_date(self.id_number)

@@ -10,12 +10,15 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env_bool, env_int, parse_database_url
 
 GOOD_KEY = "k" * 60
+ID_KEYS = {
+    "ID_NUMBER_KEYS": "dGVzdC1vbmx5LWlkLW51bWJlci1rZXktMDEyMzQ1Njc=",
+    "ID_NUMBER_HASH_KEY": "h" * 40,
+}
 
 
 def load_settings(**env) -> subprocess.CompletedProcess:
-    clean = {
-        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}
-    }
+    unset = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ID_NUMBER_KEYS", "ID_NUMBER_HASH_KEY"}
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-c", "import config.settings as s; print(s.DEBUG)"],
@@ -45,8 +48,13 @@ def test_debug_with_postgres_is_refused_unless_forced():
     assert forced.returncode == 0, forced.stderr
 
 
-def test_production_settings_load_with_a_real_key():
+def test_production_refuses_to_start_without_id_number_keys():
     result = load_settings(SECRET_KEY=GOOD_KEY)
+    assert result.returncode != 0 and "ID_NUMBER_KEYS" in result.stderr
+
+
+def test_production_settings_load_with_real_keys():
+    result = load_settings(SECRET_KEY=GOOD_KEY, **ID_KEYS)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
 

@@ -9,6 +9,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.test import RequestFactory
 
+from federation import demo
 from federation.models import (
     CoverageTarget,
     Office,
@@ -152,6 +153,19 @@ def test_a_larger_count_adds_only_the_difference(seeded):
     after = {member.mobile: member.name for member in Member.objects.all()}
     assert len(after) == MEMBERS + 30
     assert first.items() <= after.items()
+
+
+def test_another_seed_adds_other_people_but_no_more_officers_than_seats(seeded):
+    call_command("seed_demo", members=MEMBERS, seed=SEED + 1, stdout=io.StringIO())
+    # Only the article's three women are the same person under every seed.
+    assert Member.objects.count() == 2 * MEMBERS - 3
+    seats = demo.term_seats(demo.plan_district())
+    held = Counter(Office.objects.values_list("organization__name", "term__number", "position"))
+    assert held and all(count <= seats[key] for key, count in held.items())
+    sitting_chairs = Counter(
+        Office.objects.current().filter(position=Position.CHAIR).values_list("term", flat=True)
+    )
+    assert set(sitting_chairs.values()) == {1}
 
 
 def log_in(username: str):

@@ -2,11 +2,12 @@
 
     manage.py seed_demo [--members N] [--seed S]
 
-Safe to run again: organizations, markets, shops, tags, terms, offices, honors, users and role
-grants are looked up by their natural keys, and members — generated from the seed and their
-index by ``federation.demo`` — are inserted only when no member has their mobile yet. Everything
-about a member (shop, memberships, tags, honors, offices) is inserted in the same transaction as
-she is, so a re-run finds either all of it or none of it. A larger N adds the difference.
+Safe to run again. Organizations, markets, terms, coverage targets, tags, users and role grants
+are looked up by their natural keys. Members — generated from the seed and their index by
+``federation.demo`` — are inserted only when no member has their mobile yet, and everything
+about a member (her shop if new, memberships, tags, honors, offices) is inserted in the same
+transaction as she is: a re-run finds either all of it or none of it, and a larger N adds the
+difference. Offices never exceed the seats the plan gives a term, whatever the seed.
 """
 
 import time
@@ -16,11 +17,13 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from federation import demo
 from federation.models import (
     CoverageTarget,
+    Industry,
     Office,
     Organization,
     OrganizationKind,
@@ -100,6 +103,10 @@ class Command(BaseCommand):
             self.organizations = self._organizations(district)
             self.markets = self._markets(district)
             self.terms = self._terms(district)
+            self.seats = {
+                (self.terms[(organization, number)].pk, position): count
+                for (organization, number, position), count in demo.term_seats(district).items()
+            }
             self._coverage_targets()
             self.tags = self._tags()
         self.stdout.write(
@@ -149,7 +156,7 @@ class Command(BaseCommand):
                 market.federation,
                 OrganizationKind.MARKET_FEDERATION,
                 cluster,
-                industry="clothing",
+                industry=Industry.CLOTHING,
                 established_on=market.established_on,
                 address=market.address,
             )
@@ -360,7 +367,8 @@ class Command(BaseCommand):
             Membership.objects.bulk_create(memberships, batch_size=_INSERT_BATCH)
             through.objects.bulk_create(member_tags, batch_size=_INSERT_BATCH)
             Honor.objects.bulk_create(honors, batch_size=_INSERT_BATCH)
-            Office.objects.bulk_create(self._without_second_chairs(offices))
+            offices = self._within_seats(offices)
+            Office.objects.bulk_create(offices)
         self.known_mobiles.update(planned.mobile for planned in new)
         self._count("members", len(members))
         self._count("memberships", len(memberships))
@@ -372,7 +380,7 @@ class Command(BaseCommand):
         self, new: list[demo.PlannedMember], planner: demo.MemberPlanner
     ) -> dict[tuple[str, str], int]:
         """The shops of these members by (market, stall), creating the ones not there yet."""
-        wanted = {planned.shop for planned in new if planned.shop}
+        wanted = list(dict.fromkeys(planned.shop for planned in new if planned.shop))
         missing = []
         for key in wanted:
             market_id = self.market_ids[key[0]]
@@ -393,27 +401,31 @@ class Command(BaseCommand):
         self._count("shops", len(missing))
         return {key: self.shop_ids[(self.market_ids[key[0]], key[1])] for key in wanted}
 
-    def _without_second_chairs(self, offices: list[Office]) -> list[Office]:
-        """Drop a generated sitting chair where the term already has one (set by hand)."""
-        chairs = [o for o in offices if o.position == Position.CHAIR and o.ends_on is None]
-        if not chairs:
+    def _within_seats(self, offices: list[Office]) -> list[Office]:
+        """Drop offices beyond the seats the plan gives their term.
+
+        With the same seed this drops nothing: a larger N only fills seats that were empty. It
+        matters when another seed's members arrive, or officers were changed by hand — a term
+        then keeps one sitting chair and its planned number of vice-chairs and executives.
+        """
+        if not offices:
             return offices
-        seated = set(
-            Office.objects.filter(
-                term_id__in={o.term_id for o in chairs},
-                position=Position.CHAIR,
-                ends_on__isnull=True,
-            ).values_list("term_id", flat=True)
-        )
-        return [
-            office
-            for office in offices
-            if not (
-                office.position == Position.CHAIR
-                and office.ends_on is None
-                and office.term_id in seated
+        taken = {
+            (term_id, position): count
+            for term_id, position, count in Office.objects.filter(
+                term_id__in={office.term_id for office in offices}
             )
-        ]
+            .order_by()
+            .values_list("term_id", "position")
+            .annotate(count=Count("pk"))
+        }
+        kept = []
+        for office in offices:
+            key = (office.term_id, office.position)
+            if taken.get(key, 0) < self.seats.get(key, 0):
+                taken[key] = taken.get(key, 0) + 1
+                kept.append(office)
+        return kept
 
     # --- Logins -----------------------------------------------------------------------------
 
