@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 from federation.models import Organization, OrganizationKind
 from members import crypto
@@ -202,9 +202,38 @@ class Member(models.Model):
         return mask_mobile(self.mobile)
 
 
+# Characters read differently as a surname than in ordinary words (曾 is "zeng" in 曾丽萍,
+# not "ceng"); pypinyin reads them as words. Common in Hunan and across China.
+SURNAME_PINYIN = {
+    "曾": "zeng",
+    "单": "shan",
+    "解": "xie",
+    "仇": "qiu",
+    "区": "ou",
+    "查": "zha",
+    "覃": "qin",
+    "乐": "yue",
+    "朴": "piao",
+    "翟": "zhai",
+    "缪": "miao",
+    "盖": "ge",
+    "尉": "yu",
+    "员": "yun",
+    "召": "shao",
+    "种": "chong",
+    "秘": "bi",
+    "繁": "po",
+    "折": "she",
+    "相": "xiang",
+}
+
+
 def name_to_pinyin(name: str) -> tuple[str, str]:
+    """Full pinyin and initials of a Chinese name: 赵丹 → ("zhaodan", "zd")."""
     syllables = lazy_pinyin(name, errors="ignore")
-    initials = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")
+    if name and name[0] in SURNAME_PINYIN and syllables:
+        syllables[0] = SURNAME_PINYIN[name[0]]
+    initials = [syllable[0] for syllable in syllables if syllable]
     return "".join(syllables).lower(), "".join(initials).lower()
 
 

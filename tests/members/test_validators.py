@@ -86,3 +86,13 @@ def test_birth_date_is_filled_from_the_id_number(db):
     )
     assert member.birth_date == datetime.date(1949, 12, 31)
     assert (member.name_pinyin, member.name_initials) == ("ceshi", "cs")
+
+
+@pytest.mark.parametrize(
+    ("name", "full", "initials"),
+    [("赵丹", "zhaodan", "zd"), ("曾丽萍", "zengliping", "zlp"), ("单芳", "shanfang", "sf")],
+)
+def test_names_are_searchable_by_pinyin_with_surname_readings(name, full, initials):
+    from members.models import name_to_pinyin
+
+    assert name_to_pinyin(name) == (full, initials)

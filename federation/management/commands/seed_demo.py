@@ -14,12 +14,14 @@ import time
 import unicodedata
 from collections.abc import Iterable
 
+from axes.utils import reset
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from accounts.models import AccountSecurity
 from federation import demo
 from federation.models import (
     CoverageTarget,
@@ -450,6 +452,10 @@ class Command(BaseCommand):
                     user.is_staff = user.is_superuser = True
                     fields += ["is_staff", "is_superuser"]
                 user.save(update_fields=fields)
+                # A demo login must open again after someone played with it: no forced
+                # password change, no lockout from wrong passwords.
+                AccountSecurity.objects.filter(user=user).update(must_change_password=False)
+                reset(username=username)
                 if role is None:
                     rows.append((username, "superuser", "—"))
                     continue
