@@ -1,6 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 
+from members import services
 from members.models import Honor, Member, Membership, Tag
+from members.selectors import members_matching_id_number
 
 
 class MembershipInline(admin.TabularInline):
@@ -27,13 +32,51 @@ class MemberAdmin(admin.ModelAdmin):
         "joined_on",
     ]
     list_filter = ["status", "occupation", "political_status", "education", "tags"]
-    search_fields = ["name", "name_pinyin", "name_initials", "=mobile", "=id_number"]
+    search_fields = ["name", "name_pinyin", "name_initials", "=mobile"]
     autocomplete_fields = ["shop"]
     filter_horizontal = ["tags"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [MembershipInline, HonorInline]
     list_per_page = 50
     show_full_result_count = False
+
+    actions = ["export_personal_data", "erase_personal_data"]
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # ID numbers are encrypted: they are found through their keyed digests only.
+        by_id = members_matching_id_number(queryset, search_term)
+        return results | by_id, may_have_duplicates
+
+    @admin.action(description=_("Export everything held about her (PIPL)"))
+    def export_personal_data(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one member."), messages.ERROR)
+            return None
+        member = queryset.get()
+        document = services.member_export_personal_data(
+            member=member, by=request.user, request=request
+        )
+        response = HttpResponse(document, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="member-{member.pk}.json"'
+        return response
+
+    @admin.action(description=_("Erase her personal data on request (PIPL)"))
+    def erase_personal_data(self, request, queryset):
+        if request.POST.get("confirmed") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/members/confirm_erase.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "members": queryset,
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        for member in queryset:
+            services.member_erase(member=member, by=request.user, request=request)
+        self.message_user(request, _("Personal data erased; statistics keep their counts."))
+        return None
 
     @admin.display(description=Member._meta.get_field("mobile").verbose_name)
     def masked_mobile(self, obj: Member) -> str:

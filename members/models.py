@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from pypinyin import lazy_pinyin
 
 from federation.models import Organization, OrganizationKind
@@ -77,7 +78,7 @@ class MemberQuerySet(models.QuerySet):
 
 
 class Member(models.Model):
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     # Derived from the name so that staff can search 赵丹 as "zhaodan" or "zd".
     name_pinyin = models.CharField(max_length=200, editable=False, blank=True)
     name_initials = models.CharField(max_length=50, editable=False, blank=True)

@@ -3,6 +3,7 @@
 from django.db.models import Exists, OuterRef, QuerySet
 
 from federation.selectors import User, organizations_with_member_access
+from members import crypto
 from members.models import Member, Membership
 
 
@@ -21,3 +22,13 @@ def members_visible_to(user: User) -> QuerySet[Member]:
             & ~Exists(Membership.objects.filter(member=OuterRef("pk"), ends_on__isnull=True))
         )
     )
+
+
+def members_matching_id_number(members: QuerySet[Member], text: str) -> QuerySet[Member]:
+    """Exact ID number, or its last four characters, through the keyed digests."""
+    value = text.strip().upper()
+    if len(value) == 18:
+        return members.filter(id_number_digest=crypto.full_digest(value))
+    if len(value) == crypto.TAIL_LENGTH:
+        return members.filter(id_number_tail_digest=crypto.tail_digest(value))
+    return members.none()

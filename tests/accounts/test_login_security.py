@@ -177,3 +177,16 @@ def test_idle_timeout_is_renewed_by_each_request():
 def test_admin_login_goes_through_our_login(client, db):
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_admin_deactivates_and_forces_a_reset(client, alice):
+    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    url = reverse("admin:auth_user_changelist")
+    response = client.post(
+        url, {"action": "force_password_reset", "_selected_action": [alice.pk]}, follow=True
+    )
+    assert "alice:" in response.content.decode()
+    client.post(url, {"action": "deactivate", "_selected_action": [alice.pk]})
+    alice.refresh_from_db()
+    assert not alice.is_active
