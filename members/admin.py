@@ -3,6 +3,8 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from audit.models import AccessKind
+from audit.services import access_record
 from members import services
 from members.models import Honor, Member, Membership, Tag
 from members.selectors import members_matching_id_number
@@ -41,6 +43,19 @@ class MemberAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     actions = ["export_personal_data", "erase_personal_data"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The admin form shows the full mobile and ID number: that is an unmasking.
+        if request.method == "GET":
+            member = self.get_object(request, object_id)
+            if member is not None:
+                access_record(
+                    kind=AccessKind.UNMASK_ID_NUMBER,
+                    request=request,
+                    target=member,
+                    detail={"fields": ["mobile", "id_number"], "via": "admin"},
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
