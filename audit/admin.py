@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from audit.models import AccessEvent
+from audit.models import AccessEvent, ChangeRecord
 
 
 @admin.register(AccessEvent)
@@ -18,6 +18,23 @@ class AccessEventAdmin(admin.ModelAdmin):
     ]
     list_filter = ["kind", "at"]
     search_fields = ["username", "object_repr"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(admin.ModelAdmin):
+    list_display = ["at", "username", "object_type", "object_id", "action", "summary"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["username", "object_id", "summary"]
     date_hierarchy = "at"
 
     def has_add_permission(self, request):

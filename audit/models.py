@@ -72,3 +72,39 @@ class AccessEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Access records are append-only.")
+
+
+class ChangeRecord(models.Model):
+    """The change history of a record: who changed what, when, from which value to which.
+
+    Separate from the access records: this one is part of the member's (or organization's)
+    own record and is shown on her page, masked as the reader's role requires.
+    """
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    object_type = models.CharField(_("object type"), max_length=50)
+    object_id = models.CharField(_("object id"), max_length=50)
+    action = models.CharField(_("action"), max_length=40)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    # {"field": [old, new], ...} with values as shown to people (choices as labels).
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("change record")
+        verbose_name_plural = _("change records")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "at"], name="change_object_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"

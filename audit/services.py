@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.http import Http404, HttpRequest
 
-from audit.models import AccessEvent
+from audit.models import AccessEvent, ChangeRecord
 from audit.redact import redact, redact_value
 
 
@@ -65,3 +65,32 @@ def get_visible_or_404(request: HttpRequest, visible: models.QuerySet, **lookup)
         if hidden is not None:
             access_record(kind="permission_denied", request=request, target=hidden)
         raise Http404 from None
+
+
+def change_record(
+    *,
+    target: models.Model,
+    by,
+    action: str,
+    summary: str = "",
+    changes: dict[str, tuple[Any, Any]] | None = None,
+) -> ChangeRecord:
+    """Append one entry to a record's change history (call inside the service's transaction)."""
+
+    return ChangeRecord.objects.create(
+        user=by if by is not None and by.pk else None,
+        username=by.get_username() if by is not None else "",
+        object_type=target._meta.label_lower,
+        object_id=str(target.pk),
+        action=action,
+        summary=summary[:300],
+        changes={
+            field: [_plain(old), _plain(new)] for field, (old, new) in (changes or {}).items()
+        },
+    )
+
+
+def _plain(value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)

@@ -311,6 +311,8 @@ EDITING_ROLES = frozenset(
     {Role.DISTRICT_STAFF, Role.CLUSTER_STAFF, Role.MARKET_CHAIR, Role.HOME_MANAGER}
 )
 MEMBER_READING_ROLES = EDITING_ROLES | {Role.VIEWER}
+# Roles that run elections and manage other people's logins within their scope.
+ADMINISTERING_ROLES = frozenset({Role.DISTRICT_STAFF, Role.CLUSTER_STAFF})
 
 
 class RoleGrant(models.Model):

@@ -7,6 +7,7 @@ from django.db.models import CharField, Count, IntegerField, OuterRef, Q, QueryS
 from django.db.models.functions import Cast, Concat
 
 from federation.models import (
+    ADMINISTERING_ROLES,
     EDITING_ROLES,
     MEMBER_READING_ROLES,
     Office,
@@ -44,6 +45,11 @@ def organizations_visible_to(user: User) -> QuerySet[Organization]:
 def organizations_changeable_by(user: User) -> QuerySet[Organization]:
     """Organizations whose members and records the user may change."""
     return _scope(user, EDITING_ROLES)
+
+
+def organizations_administered_by(user: User) -> QuerySet[Organization]:
+    """Where the user runs elections and manages logins: district and cluster staff only."""
+    return _scope(user, ADMINISTERING_ROLES)
 
 
 def organizations_with_member_access(user: User) -> QuerySet[Organization]:
