@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("audit.urls")),
     path("", include("federation.urls")),
+    path("", include("members.urls")),
 ]
 
 if settings.DEBUG:  # pragma: no cover - development convenience only

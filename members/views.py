@@ -1,0 +1,8 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+def member_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "members/member_list.html", {})
