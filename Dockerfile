@@ -20,4 +20,4 @@ RUN pip install . \
 RUN mkdir -p /app/backups && chown app:app /app/backups && chmod 0700 /app/backups
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]

@@ -1,5 +1,6 @@
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -120,6 +121,9 @@ class Member(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     # Set when her personal data was erased on request (PIPL); the row stays for statistics.
     erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
+    # Bumped by every change through members.services: a save based on an older version is
+    # refused instead of silently overwriting someone else's correction.
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -197,6 +201,14 @@ class Member(models.Model):
         if update_fields is not None and "name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "name_pinyin", "name_initials"}
         super().save(*args, **kwargs)
+
+    @property
+    def age(self) -> int | None:
+        if not self.birth_date:
+            return None
+        today = datetime.date.today()
+        before_birthday = (today.month, today.day) < (self.birth_date.month, self.birth_date.day)
+        return today.year - self.birth_date.year - before_birthday
 
     @property
     def masked_mobile(self) -> str:
@@ -358,3 +370,69 @@ class Honor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.get_kind_display()} {self.member}"
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class TransferRequest(models.Model):
+    """A member's move from one market to another, asked by one side, confirmed by the other."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="transfers"
+    )
+    from_organization = models.ForeignKey(
+        Organization, verbose_name=_("from"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_organization = models.ForeignKey(
+        Organization, verbose_name=_("to"), on_delete=models.PROTECT, related_name="+"
+    )
+    effective_on = models.DateField(_("effective on"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=TransferStatus.choices, default=TransferStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    # True when asked by the receiving side ("she works here now"), False when sent by the
+    # market she leaves: the other side confirms.
+    requested_by_receiver = models.BooleanField(default=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(status="pending"),
+                name="transfer_one_pending_per_member",
+                violation_error_message=_("A transfer of this member is already waiting."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_organization=F("to_organization")),
+                name="transfer_to_another_organization",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.from_organization} → {self.to_organization}"

@@ -1,27 +1,54 @@
-"""Reads for members. Every list, page and export starts from members_visible_to()."""
+"""Reads for members. Every list, page, form, fragment and export starts from
+members_visible_to() or members_changeable_by()."""
 
-from django.db.models import Exists, OuterRef, QuerySet
+import datetime
+import re
+from dataclasses import dataclass
 
-from federation.selectors import User, organizations_with_member_access
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from audit.models import ChangeRecord
+from federation.models import Office, Organization, OrganizationKind
+from federation.selectors import (
+    User,
+    can_see_id_numbers,
+    organizations_changeable_by,
+    organizations_with_member_access,
+)
 from members import crypto
-from members.models import Member, Membership
+from members.models import (
+    Honor,
+    Member,
+    Membership,
+    MembershipScope,
+    TransferRequest,
+    TransferStatus,
+)
 
 
-def members_visible_to(user: User) -> QuerySet[Member]:
-    """Members (current or past) whose current or last membership lies in the user's scope."""
-    if user.is_authenticated and user.is_active and user.is_superuser:
-        return Member.objects.all()
-    scope = organizations_with_member_access(user)
+def _members_in(scope: QuerySet[Organization]) -> QuerySet[Member]:
     in_scope = Membership.objects.filter(member=OuterRef("pk"), organization__in=scope)
+    has_open_membership = Membership.objects.filter(member=OuterRef("pk"), ends_on__isnull=True)
     # A member who left is still seen by the federation she left; a member who moved away
     # is seen by her new market only (her open membership), not by the one she left.
     return Member.objects.filter(
         Exists(in_scope.filter(ends_on__isnull=True))
-        | (
-            Exists(in_scope)
-            & ~Exists(Membership.objects.filter(member=OuterRef("pk"), ends_on__isnull=True))
-        )
+        | (Exists(in_scope) & ~Exists(has_open_membership))
     )
+
+
+def members_visible_to(user: User) -> QuerySet[Member]:
+    """Members (current or past) whose current or last memberships lie in the user's scope."""
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return Member.objects.all()
+    return _members_in(organizations_with_member_access(user))
+
+
+def members_changeable_by(user: User) -> QuerySet[Member]:
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return Member.objects.all()
+    return _members_in(organizations_changeable_by(user))
 
 
 def members_matching_id_number(members: QuerySet[Member], text: str) -> QuerySet[Member]:
@@ -32,3 +59,207 @@ def members_matching_id_number(members: QuerySet[Member], text: str) -> QuerySet
     if len(value) == crypto.TAIL_LENGTH:
         return members.filter(id_number_tail_digest=crypto.tail_digest(value))
     return members.none()
+
+
+# --- The directory ------------------------------------------------------------------------
+
+AGE_BANDS = {
+    "under30": (None, 30),
+    "30s": (30, 40),
+    "40s": (40, 50),
+    "50s": (50, 60),
+    "60plus": (60, None),
+}
+
+# Sort keys the URL may carry, and what they sort by (whitelist: nothing else reaches SQL).
+SORTS = {
+    "name": ("name_pinyin", "pk"),
+    "-name": ("-name_pinyin", "-pk"),
+    "joined": ("joined_on", "pk"),
+    "-joined": ("-joined_on", "-pk"),
+    "occupation": ("occupation", "name_pinyin", "pk"),
+    "-occupation": ("-occupation", "name_pinyin", "pk"),
+    "political": ("political_status", "name_pinyin", "pk"),
+    "-political": ("-political_status", "name_pinyin", "pk"),
+    "age": ("-birth_date", "pk"),
+    "-age": ("birth_date", "pk"),
+}
+DEFAULT_SORT = "name"
+
+_LATIN = re.compile(r"^[a-z]+$")
+_DIGITS = re.compile(r"^\d+$")
+_ID_LIKE = re.compile(r"^\d{17}[\dX]$|^\d{3}[\dX]$")
+
+
+@dataclass(frozen=True)
+class DirectoryQuery:
+    q: str = ""
+    organization: Organization | None = None
+    occupation: str = ""
+    political_status: str = ""
+    position: str = ""
+    honor: str = ""
+    tag: int | None = None
+    status: str = "current"
+    joined_year: int | None = None
+    age_band: str = ""
+    sort: str = DEFAULT_SORT
+
+
+def _search(members: QuerySet[Member], text: str, *, user: User) -> QuerySet[Member]:
+    text = text.strip()
+    if not text:
+        return members
+    lowered = text.lower().replace(" ", "")
+    if _LATIN.match(lowered):
+        # 赵丹 is found as "zhaodan", "zhao", "zd" or "z".
+        return members.filter(
+            Q(name_pinyin__startswith=lowered) | Q(name_initials__startswith=lowered)
+        )
+    upper = text.upper()
+    condition = Q(pk__in=[])
+    if _DIGITS.match(text):
+        if len(text) == 11:
+            condition |= Q(mobile=text)
+        elif len(text) >= 4:
+            condition |= Q(mobile__endswith=text)
+    if _ID_LIKE.match(upper) and can_see_id_numbers(user):
+        if len(upper) == 18:
+            condition |= Q(id_number_digest=crypto.full_digest(upper))
+        else:
+            condition |= Q(id_number_tail_digest=crypto.tail_digest(upper))
+    if not _DIGITS.match(text) and not _ID_LIKE.match(upper):
+        condition |= Q(name__contains=text)
+    return members.filter(condition)
+
+
+def member_directory(*, user: User, query: DirectoryQuery) -> QuerySet[Member]:
+    """The members a user may see, searched, filtered and sorted as the directory asks."""
+    members = _search(members_visible_to(user), query.q, user=user)
+    if query.status in {"current", "left"}:
+        members = members.filter(status=query.status)
+    if query.organization is not None:
+        subtree = Organization.objects.subtree_of([query.organization])
+        open_here = Membership.objects.filter(member=OuterRef("pk"), organization__in=subtree)
+        if query.status != "left":
+            open_here = open_here.filter(ends_on__isnull=True)
+        members = members.filter(Exists(open_here))
+    if query.occupation:
+        members = members.filter(occupation=query.occupation)
+    if query.political_status:
+        members = members.filter(political_status=query.political_status)
+    if query.position:
+        offices = Office.objects.current().filter(member=OuterRef("pk"))
+        if query.position != "any":
+            offices = offices.filter(position=query.position)
+        members = members.filter(Exists(offices))
+    if query.honor:
+        members = members.filter(
+            Exists(Honor.objects.filter(member=OuterRef("pk"), kind=query.honor))
+        )
+    if query.tag:
+        members = members.filter(tags__pk=query.tag)
+    if query.joined_year:
+        members = members.filter(joined_on__year=query.joined_year)
+    if query.age_band in AGE_BANDS:
+        youngest, oldest = AGE_BANDS[query.age_band]
+        today = timezone.localdate()
+        if youngest is not None:
+            members = members.filter(birth_date__lte=_years_before(today, youngest))
+        if oldest is not None:
+            members = members.filter(birth_date__gt=_years_before(today, oldest))
+    return members.order_by(*SORTS.get(query.sort, SORTS[DEFAULT_SORT]))
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def with_current_places(members: QuerySet[Member]) -> QuerySet[Member]:
+    """Prefetch each member's open market and home memberships (one query for the page)."""
+    current = Membership.objects.filter(ends_on__isnull=True).select_related("organization")
+    return members.prefetch_related(
+        Prefetch("memberships", queryset=current, to_attr="current_memberships")
+    )
+
+
+def current_market(member: Member) -> Organization | None:
+    for membership in getattr(member, "current_memberships", []):
+        if membership.scope == MembershipScope.MARKET:
+            return membership.organization
+    return None
+
+
+def current_homes(member: Member) -> list[Organization]:
+    return [
+        m.organization
+        for m in getattr(member, "current_memberships", [])
+        if m.scope == MembershipScope.HOME
+    ]
+
+
+# --- One member ---------------------------------------------------------------------------
+
+
+def member_record(*, user: User, pk: int) -> Member:
+    """One member as her page shows her (raises Member.DoesNotExist outside the scope)."""
+    history = Membership.objects.select_related("organization").order_by("-starts_on", "-pk")
+    return (
+        members_visible_to(user)
+        .select_related("shop__market")
+        .prefetch_related(
+            Prefetch("memberships", queryset=history, to_attr="history"),
+            Prefetch(
+                "memberships",
+                queryset=history.filter(ends_on__isnull=True),
+                to_attr="current_memberships",
+            ),
+            "tags",
+            "honors__awarded_by",
+            "offices__organization",
+            "offices__term",
+        )
+        .get(pk=pk)
+    )
+
+
+def member_changes(member: Member) -> QuerySet[ChangeRecord]:
+    return ChangeRecord.objects.filter(object_type="members.member", object_id=str(member.pk))
+
+
+def member_by_mobile_or_id(*, mobile: str = "", id_number: str = "", exclude_pk=None):
+    """A current member already holding this mobile or ID number (any market): for the
+    "she is already registered" message. Returns (member, field) or (None, None)."""
+    current = Member.objects.current().exclude(pk=exclude_pk)
+    if mobile:
+        found = current.filter(mobile=mobile).first()
+        if found:
+            return found, "mobile"
+    if id_number:
+        found = current.filter(id_number_digest=crypto.full_digest(id_number)).first()
+        if found:
+            return found, "id_number"
+    return None, None
+
+
+def market_federations_changeable_by(user: User) -> QuerySet[Organization]:
+    return organizations_changeable_by(user).filter(kind=OrganizationKind.MARKET_FEDERATION)
+
+
+def homes_changeable_by(user: User) -> QuerySet[Organization]:
+    return organizations_changeable_by(user).filter(
+        kind__in=[OrganizationKind.WOMENS_HOME, OrganizationKind.MICRO_HOME]
+    )
+
+
+def transfers_for(user: User) -> QuerySet[TransferRequest]:
+    """Pending transfers the user may see: into or out of her scope."""
+    scope = organizations_changeable_by(user)
+    return (
+        TransferRequest.objects.filter(status=TransferStatus.PENDING)
+        .filter(Q(from_organization__in=scope) | Q(to_organization__in=scope))
+        .select_related("member", "from_organization", "to_organization", "requested_by")
+    )

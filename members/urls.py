@@ -4,4 +4,15 @@ from members import views
 
 urlpatterns = [
     path("members/", views.member_list, name="member_list"),
+    path("members/bulk/", views.member_bulk, name="member_bulk"),
+    path("members/new/", views.member_create, name="member_create"),
+    path("members/<int:pk>/", views.member_detail, name="member_detail"),
+    path("members/<int:pk>/edit/", views.member_edit, name="member_edit"),
+    path("members/<int:pk>/leave/", views.member_leave, name="member_leave"),
+    path("members/<int:pk>/restore/", views.member_restore, name="member_restore"),
+    path("members/<int:pk>/transfer/", views.member_transfer, name="member_transfer"),
+    path("members/<int:pk>/unmask/<str:field>/", views.member_unmask, name="member_unmask"),
+    path("transfers/", views.transfer_list, name="transfer_list"),
+    path("transfers/request-in/", views.member_transfer_in, name="member_transfer_in"),
+    path("transfers/<int:pk>/decide/", views.transfer_decide, name="transfer_decide"),
 ]

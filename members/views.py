@@ -1,8 +1,466 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from audit.models import AccessKind
+from audit.services import access_record, get_visible_or_404
+from federation.models import Organization
+from federation.selectors import (
+    can_see_id_numbers,
+    organizations_changeable_by,
+    organizations_visible_to,
+)
+from members import selectors, services
+from members.forms import (
+    BulkForm,
+    DirectoryForm,
+    LeaveForm,
+    MemberCreatePlaceForm,
+    MemberForm,
+    TransferForm,
+)
+from members.models import (
+    Member,
+    MemberStatus,
+    Tag,
+    TransferRequest,
+    TransferStatus,
+    mask_mobile,
+)
+
+PAGE_SIZE = 50
+
+
+def _form_errors_from(form, error: ValidationError) -> None:
+    """Put a service's validation errors next to the fields the form shows."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _editable_fields(user) -> list[str]:
+    return services.STAFF_FIELDS if can_see_id_numbers(user) else services.CHAIR_FIELDS
+
+
+# --- The directory ------------------------------------------------------------------------
 
 
 @require_GET
 def member_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "members/member_list.html", {})
+    data = request.GET.copy()
+    typed_number = request.headers.get("X-Directory-Search", "")
+    if typed_number:
+        # A mobile or ID number searched from the page: sent in a header, kept out of URLs.
+        data["q"] = typed_number
+    form = DirectoryForm(data or None, organizations=organizations_visible_to(request.user))
+    query = form.query()
+    members = selectors.member_directory(user=request.user, query=query)
+    page = Paginator(selectors.with_current_places(members), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    for member in page:
+        member.market = selectors.current_market(member)
+    params = request.GET.copy()  # without a typed number: links never carry one
+    params.pop("page", None)
+    sort_params = params.copy()
+    sort_params.pop("sort", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": params.urlencode(),
+        "sort_query": sort_params.urlencode(),
+        "sort": query.sort,
+        "can_change": organizations_changeable_by(request.user).exists(),
+        "bulk": BulkForm(homes=selectors.homes_changeable_by(request.user)),
+        "tags": Tag.objects.order_by("name"),
+    }
+    if request.htmx and request.htmx.target == "results":
+        return render(request, "members/member_list.html#results", context)
+    return render(request, "members/member_list.html", context)
+
+
+@require_POST
+def member_bulk(request: HttpRequest) -> HttpResponse:
+    form = BulkForm(request.POST, homes=selectors.homes_changeable_by(request.user))
+    back = reverse("member_list") + "?" + request.POST.get("query", "")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    data = form.cleaned_data
+    changeable = selectors.members_changeable_by(request.user)
+    if data["everything"]:
+        # "Everything matching this filter": the same query the page showed, re-run now.
+        directory = DirectoryForm(
+            _querydict(request.POST.get("query", "")),
+            organizations=organizations_visible_to(request.user),
+        )
+        selection = selectors.member_directory(user=request.user, query=directory.query())
+        chosen = changeable.filter(pk__in=selection.values("pk"))
+    else:
+        chosen = changeable.filter(pk__in=data["ids"])
+    action = data["action"]
+    if action in {"add_tag", "remove_tag"}:
+        if action == "add_tag":
+            tag, _created = Tag.objects.get_or_create(name=data["tag"].strip())
+            count = services.members_add_tag(members=chosen, tag=tag, by=request.user)
+        else:
+            tag = Tag.objects.filter(name=data["tag"].strip()).first()
+            count = (
+                0
+                if tag is None
+                else services.members_remove_tag(members=chosen, tag=tag, by=request.user)
+            )
+    elif action == "assign_home":
+        count = services.members_assign_home(
+            members=chosen, home=data["home"], starts_on=data["on"], by=request.user
+        )
+    else:
+        count = services.members_mark_left(
+            members=chosen, left_on=data["on"], reason=data["reason"], by=request.user
+        )
+    messages.success(request, _("%(count)d members updated.") % {"count": count})
+    return redirect(back)
+
+
+def _querydict(encoded: str):
+    from django.http import QueryDict
+
+    return QueryDict(encoded)
+
+
+# --- One member ---------------------------------------------------------------------------
+
+
+def _member_or_404(request: HttpRequest, pk: int, *, changeable: bool = False) -> Member:
+    scope = (
+        selectors.members_changeable_by(request.user)
+        if changeable
+        else selectors.members_visible_to(request.user)
+    )
+    return get_visible_or_404(request, scope, pk=pk)
+
+
+@require_GET
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _member_or_404(request, pk)  # 404 (and a record of the attempt) outside her scope
+    member = selectors.member_record(user=request.user, pk=pk)
+    can_change = selectors.members_changeable_by(request.user).filter(pk=pk).exists()
+    context = {
+        "member": member,
+        "market": selectors.current_market(member),
+        "homes": selectors.current_homes(member),
+        "changes": _history(selectors.member_changes(member)[:100], reveal=can_change),
+        "can_change": can_change,
+        "can_see_id": can_see_id_numbers(request.user),
+        "pending_transfer": member.transfers.filter(status=TransferStatus.PENDING)
+        .select_related("to_organization", "from_organization")
+        .first(),
+    }
+    return render(request, "members/member_detail.html", context)
+
+
+def _history(changes, *, reveal: bool) -> list:
+    """Field names as people read them; mobiles masked for readers who may not change her."""
+    rows = []
+    for change in changes:
+        change.rows = []
+        for field, (old, new) in (change.changes or {}).items():
+            try:
+                label = Member._meta.get_field(field).verbose_name
+            except Exception:  # a field that no longer exists keeps its name
+                label = field
+            if field == "mobile" and not reveal:
+                old, new = mask_mobile(old or ""), mask_mobile(new or "")
+            change.rows.append((label, old, new))
+        rows.append(change)
+    return rows
+
+
+@require_POST
+def member_unmask(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    """Show one full number: an explicit, recorded act (never in a URL, never in a log)."""
+    if field not in {"mobile", "id_number"}:
+        return HttpResponse(status=400)
+    if field == "id_number" and not can_see_id_numbers(request.user):
+        raise PermissionDenied
+    member = _member_or_404(request, pk, changeable=field == "mobile")
+    kind = AccessKind.UNMASK_MOBILE if field == "mobile" else AccessKind.UNMASK_ID_NUMBER
+    access_record(kind=kind, request=request, target=member)
+    value = getattr(member, field)
+    return render(request, "members/member_detail.html#unmasked", {"value": value})
+
+
+@require_http_methods(["GET", "POST"])
+def member_create(request: HttpRequest) -> HttpResponse:
+    markets = selectors.market_federations_changeable_by(request.user)
+    if not markets.exists():
+        raise PermissionDenied
+    allowed = [*_editable_fields(request.user), "joined_on"]
+    place = MemberCreatePlaceForm(
+        request.POST or None, markets=markets, homes=selectors.homes_changeable_by(request.user)
+    )
+    market = place.fields["market"].initial
+    if request.method == "POST" and place.is_valid():
+        market = place.cleaned_data["market"]
+    form = MemberForm(
+        request.POST or None,
+        instance=Member(),
+        allowed=allowed,
+        market=market,
+        initial={"joined_on": timezone.localdate()},
+    )
+    if request.method == "POST" and place.is_valid() and form.is_valid():
+        values = form.changed_values()
+        try:
+            member = services.member_create(
+                by=request.user,
+                market=place.cleaned_data["market"],
+                home=place.cleaned_data["home"],
+                **values,
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, _("%(name)s is registered.") % {"name": member.name})
+            return redirect("member_detail", pk=member.pk)
+    return render(request, "members/member_form.html", _form_context(request, form, place=place))
+
+
+def _form_context(request, form, *, place=None, member=None) -> dict:
+    duplicate = form.duplicate
+    visible = (
+        duplicate is not None
+        and selectors.members_visible_to(request.user).filter(pk=duplicate.pk).exists()
+    )
+    duplicate_market = None
+    if duplicate is not None:
+        duplicate_market = (
+            duplicate.memberships.filter(ends_on__isnull=True, scope="market")
+            .select_related("organization")
+            .first()
+        )
+    return {
+        "form": form,
+        "place": place,
+        "member": member,
+        "duplicate": duplicate,
+        "duplicate_visible": visible,
+        "duplicate_market": duplicate_market.organization if duplicate_market else None,
+        "can_pull": duplicate is not None and not visible and duplicate_market is not None,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _member_or_404(request, pk, changeable=True)
+    if member.status != MemberStatus.CURRENT:
+        messages.error(request, _("Restore her membership before correcting her record."))
+        return redirect("member_detail", pk=pk)
+    market = selectors.current_market(
+        selectors.with_current_places(Member.objects.filter(pk=pk)).get()
+    )
+    form = MemberForm(
+        request.POST or None,
+        instance=member,
+        allowed=_editable_fields(request.user),
+        market=market,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_update(
+                member=member,
+                version=form.cleaned_data["version"] or 0,
+                by=request.user,
+                allowed=_editable_fields(request.user),
+                **form.changed_values(),
+            )
+        except services.ConcurrentEditError as error:
+            latest = error.latest
+            form.add_error(
+                None,
+                _(
+                    "%(user)s changed this record at %(time)s while you were editing. Reload "
+                    "the page to see the new values, then make your change again."
+                )
+                % {
+                    "user": latest.username if latest else "?",
+                    "time": timezone.localtime(latest.at).strftime("%H:%M") if latest else "",
+                },
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("member_detail", pk=pk)
+    return render(request, "members/member_form.html", _form_context(request, form, member=member))
+
+
+@require_http_methods(["GET", "POST"])
+def member_leave(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _member_or_404(request, pk, changeable=True)
+    form = LeaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_mark_left(
+                member=member,
+                left_on=form.cleaned_data["left_on"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, _("Marked as left. Her history is kept."))
+            return redirect("member_detail", pk=pk)
+    return render(request, "members/member_leave.html", {"member": member, "form": form})
+
+
+@require_POST
+def member_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _member_or_404(request, pk, changeable=True)
+    last = (
+        member.memberships.filter(scope="market")
+        .select_related("organization")
+        .order_by("-starts_on")
+        .first()
+    )
+    markets = selectors.market_federations_changeable_by(request.user)
+    market = (
+        last.organization if last and markets.filter(pk=last.organization_id).exists() else None
+    )
+    if market is None:
+        raise PermissionDenied
+    try:
+        services.member_restore(
+            member=member, market=market, restored_on=timezone.localdate(), by=request.user
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Her membership is restored."))
+    return redirect("member_detail", pk=pk)
+
+
+# --- Transfers ----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a member of my market to another market (the receiving side confirms)."""
+    member = _member_or_404(request, pk, changeable=True)
+    others = Organization.objects.filter(kind="market_federation").exclude(
+        pk__in=member.memberships.filter(ends_on__isnull=True).values("organization")
+    )
+    form = TransferForm(request.POST or None, markets=others.order_by("name"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transfer_request(
+                member=member,
+                to_organization=form.cleaned_data["to_organization"],
+                effective_on=form.cleaned_data["effective_on"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+                by_receiver=False,
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, _("Transfer requested; the receiving market confirms it."))
+            return redirect("member_detail", pk=pk)
+    return render(request, "members/member_transfer.html", {"member": member, "form": form})
+
+
+@require_POST
+def member_transfer_in(request: HttpRequest) -> HttpResponse:
+    """Ask for a member registered in another market (found by her mobile or ID number)."""
+    markets = selectors.market_federations_changeable_by(request.user)
+    to_organization = get_object_or_404(markets, pk=request.POST.get("to_organization") or 0)
+    mobile = request.POST.get("mobile", "")
+    id_number = request.POST.get("id_number", "") if can_see_id_numbers(request.user) else ""
+    member, _field = selectors.member_by_mobile_or_id(mobile=mobile, id_number=id_number)
+    if member is None:
+        messages.error(request, _("No current member has this number."))
+        return redirect("member_create")
+    try:
+        services.transfer_request(
+            member=member,
+            to_organization=to_organization,
+            effective_on=timezone.localdate(),
+            reason=_("Works in our market now"),
+            by=request.user,
+            by_receiver=True,
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("member_create")
+    messages.success(request, _("Transfer requested; her current market confirms it."))
+    return redirect("transfer_list")
+
+
+@require_GET
+def transfer_list(request: HttpRequest) -> HttpResponse:
+    transfers = list(selectors.transfers_for(request.user))
+    scope = set(organizations_changeable_by(request.user).values_list("pk", flat=True))
+    for transfer in transfers:
+        transfer.can_confirm = _may_decide(transfer, scope)
+        transfer.can_cancel = _may_cancel(transfer, scope, request.user)
+    return render(request, "members/transfer_list.html", {"transfers": transfers})
+
+
+def _may_decide(transfer: TransferRequest, scope: set[int]) -> bool:
+    other_side = (
+        transfer.from_organization_id
+        if transfer.requested_by_receiver
+        else transfer.to_organization_id
+    )
+    return other_side in scope
+
+
+def _may_cancel(transfer: TransferRequest, scope: set[int], user) -> bool:
+    """The side that asked may withdraw its request."""
+    own_side = (
+        transfer.to_organization_id
+        if transfer.requested_by_receiver
+        else transfer.from_organization_id
+    )
+    return transfer.requested_by_id == user.pk or own_side in scope
+
+
+@require_POST
+def transfer_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    transfer = get_visible_or_404(request, selectors.transfers_for(request.user), pk=pk)
+    decision = request.POST.get("decision")
+    scope = set(organizations_changeable_by(request.user).values_list("pk", flat=True))
+    try:
+        if decision in {"confirm", "reject"}:
+            if not _may_decide(transfer, scope):
+                raise PermissionDenied
+            if decision == "confirm":
+                services.transfer_confirm(transfer=transfer, by=request.user)
+                messages.success(request, _("Transfer confirmed."))
+            else:
+                services.transfer_decline(transfer=transfer, by=request.user)
+                messages.success(request, _("Transfer rejected."))
+        elif decision == "cancel":
+            if not _may_cancel(transfer, scope, request.user):
+                raise PermissionDenied
+            services.transfer_decline(transfer=transfer, by=request.user, cancel=True)
+            messages.success(request, _("Transfer withdrawn."))
+        else:
+            return HttpResponse(status=400)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect("transfer_list")

@@ -1,0 +1,297 @@
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from federation.models import Organization, Position
+from markets.models import Shop
+from members.models import HonorKind, Member, MemberStatus, Occupation, PoliticalStatus, Tag
+from members.selectors import AGE_BANDS, SORTS, DirectoryQuery
+from members.validators import normalize_id_number, normalize_mobile
+
+STATUS_CHOICES = [
+    ("current", _("Current members")),
+    ("left", _("Members who left")),
+    ("all", _("Everyone")),
+]
+AGE_BAND_LABELS = {
+    "under30": _("Under 30"),
+    "30s": _("30–39"),
+    "40s": _("40–49"),
+    "50s": _("50–59"),
+    "60plus": _("60 and over"),
+}
+
+
+def _blank(label):
+    return [("", label)]
+
+
+class DirectoryForm(forms.Form):
+    """The directory's search, filters, sort and page, as carried in the URL."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=50)
+    organization = forms.ModelChoiceField(
+        label=_("Organization"), required=False, queryset=Organization.objects.none()
+    )
+    occupation = forms.ChoiceField(
+        label=_("Occupation"),
+        required=False,
+        choices=_blank(_("All occupations")) + Occupation.choices,
+    )
+    political_status = forms.ChoiceField(
+        label=_("Political status"),
+        required=False,
+        choices=_blank(_("Any political status")) + PoliticalStatus.choices,
+    )
+    position = forms.ChoiceField(
+        label=_("Office held"),
+        required=False,
+        choices=[*_blank(_("Any or none")), ("any", _("Any office")), *Position.choices],
+    )
+    honor = forms.ChoiceField(
+        label=_("Honor"), required=False, choices=_blank(_("Any or none")) + HonorKind.choices
+    )
+    tag = forms.ModelChoiceField(
+        label=_("Tag"), required=False, queryset=Tag.objects.all(), empty_label=_("Any tag")
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
+    joined_year = forms.IntegerField(
+        label=_("Joined in"), required=False, min_value=1990, max_value=2100
+    )
+    age_band = forms.ChoiceField(
+        label=_("Age"),
+        required=False,
+        choices=_blank(_("Any age")) + [(key, AGE_BAND_LABELS[key]) for key in AGE_BANDS],
+    )
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[(k, k) for k in SORTS])
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+        self.fields["organization"].empty_label = _("All organizations in my scope")
+        self.fields["q"].widget.attrs.update(
+            {
+                "type": "search",
+                "placeholder": _("Name, pinyin (zd), mobile or its last 4 digits"),
+                "autocomplete": "off",
+                "autofocus": True,
+            }
+        )
+
+    def query(self) -> DirectoryQuery:
+        data = self.cleaned_data if self.is_valid() else {}
+        return DirectoryQuery(
+            q=data.get("q") or "",
+            organization=data.get("organization"),
+            occupation=data.get("occupation") or "",
+            political_status=data.get("political_status") or "",
+            position=data.get("position") or "",
+            honor=data.get("honor") or "",
+            tag=data["tag"].pk if data.get("tag") else None,
+            status=data.get("status") or "current",
+            joined_year=data.get("joined_year"),
+            age_band=data.get("age_band") or "",
+            sort=data.get("sort") or "name",
+        )
+
+
+class MemberForm(forms.ModelForm):
+    """Create or correct a member. Which fields appear follows the editor's role."""
+
+    stall_number = forms.CharField(
+        label=_("Stall number"),
+        required=False,
+        max_length=20,
+        help_text=_("Her shop's stall in her market, e.g. A1-023."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Member
+        fields = [
+            "name",
+            "sex",
+            "mobile",
+            "id_number",
+            "birth_date",
+            "ethnicity",
+            "political_status",
+            "education",
+            "occupation",
+            "joined_on",
+            "notes",
+        ]
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}),
+            "joined_on": forms.DateInput(attrs={"type": "date"}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "mobile": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        }
+
+    def __init__(self, *args, allowed: list[str], market: Organization | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.market = market
+        for name in list(self.fields):
+            if name in {"version", "stall_number"}:
+                continue
+            if name not in allowed:
+                del self.fields[name]
+        if "shop" not in allowed:
+            del self.fields["stall_number"]
+        elif self.instance.shop_id:
+            self.fields["stall_number"].initial = self.instance.shop.stall_number
+        if "id_number" in self.fields:
+            self.fields["id_number"].widget.attrs.update({"autocomplete": "off"})
+        self.fields["version"].initial = self.instance.version
+        self.duplicate: Member | None = None
+        self.duplicate_field = ""
+
+    def clean_mobile(self):
+        return normalize_mobile(self.cleaned_data["mobile"])
+
+    def clean_id_number(self):
+        return normalize_id_number(self.cleaned_data.get("id_number", ""))
+
+    def clean_stall_number(self):
+        stall = self.cleaned_data.get("stall_number", "").strip().upper()
+        if not stall:
+            return None
+        market = self.market
+        shop = Shop.objects.filter(market__federation=market, stall_number=stall).first()
+        if shop is None:
+            raise forms.ValidationError(
+                _("There is no stall %(stall)s in %(market)s."),
+                params={"stall": stall, "market": market},
+            )
+        return shop
+
+    def clean(self):
+        cleaned = super().clean()
+        from members.selectors import member_by_mobile_or_id
+
+        # The database would refuse a duplicate too; here she is named, with where she is.
+        holder, field = member_by_mobile_or_id(
+            mobile=cleaned.get("mobile", ""),
+            id_number=cleaned.get("id_number", ""),
+            exclude_pk=self.instance.pk,
+        )
+        if holder is not None:
+            self.duplicate, self.duplicate_field = holder, field
+            self.add_error(field, _("Already registered: see below."))
+        return cleaned
+
+    def _post_clean(self):
+        # No model validation here: the services (member_create / member_update) run the
+        # model's full_clean on exactly the fields the editor's role may change, and the view
+        # puts their errors back next to the fields.
+        pass
+
+    def changed_values(self) -> dict:
+        values = {
+            name: self.cleaned_data[name]
+            for name in self.fields
+            if name not in {"version", "stall_number"}
+        }
+        if "stall_number" in self.fields:
+            values["shop"] = self.cleaned_data.get("stall_number")
+        return values
+
+
+class MemberCreatePlaceForm(forms.Form):
+    """Where a new member belongs: her market (within the editor's scope) and optionally a home."""
+
+    market = forms.ModelChoiceField(label=_("Market"), queryset=Organization.objects.none())
+    home = forms.ModelChoiceField(
+        label=_("Women's home / micro-home"), required=False, queryset=Organization.objects.none()
+    )
+
+    def __init__(self, *args, markets, homes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["market"].queryset = markets
+        self.fields["home"].queryset = homes
+        if markets.count() == 1:
+            self.fields["market"].initial = markets.get()
+
+    def clean(self):
+        cleaned = super().clean()
+        market, home = cleaned.get("market"), cleaned.get("home")
+        if market and home and home.parent_id not in {market.pk, market.parent_id}:
+            self.add_error("home", _("This home belongs to another market."))
+        return cleaned
+
+
+class LeaveForm(forms.Form):
+    left_on = forms.DateField(
+        label=_("Left on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        initial=timezone.localdate,
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def clean_left_on(self):
+        left_on = self.cleaned_data["left_on"]
+        if left_on > timezone.localdate() + datetime.timedelta(days=31):
+            raise forms.ValidationError(_("Choose a date no more than a month ahead."))
+        return left_on
+
+
+class TransferForm(forms.Form):
+    to_organization = forms.ModelChoiceField(
+        label=_("To market"), queryset=Organization.objects.none()
+    )
+    effective_on = forms.DateField(
+        label=_("Moves on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        initial=timezone.localdate,
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def __init__(self, *args, markets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_organization"].queryset = markets
+
+
+class BulkForm(forms.Form):
+    ACTIONS = [
+        ("add_tag", _("Add a tag")),
+        ("remove_tag", _("Remove a tag")),
+        ("assign_home", _("Assign a women's home / micro-home")),
+        ("mark_left", _("Mark as left")),
+    ]
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    everything = forms.BooleanField(required=False)
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=30)
+    home = forms.ModelChoiceField(
+        label=_("Home"), required=False, queryset=Organization.objects.none()
+    )
+    on = forms.DateField(
+        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
+
+    def __init__(self, *args, homes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["home"].queryset = homes
+        # Any id may be posted; the view intersects them with what the user may change.
+        self.fields["ids"].valid_value = lambda value: True
+
+    def clean(self):
+        cleaned = super().clean()
+        action = cleaned.get("action")
+        if not cleaned.get("ids") and not cleaned.get("everything"):
+            raise forms.ValidationError(_("Select members first."))
+        if action in {"add_tag", "remove_tag"} and not cleaned.get("tag"):
+            self.add_error("tag", _("Enter a tag."))
+        if action == "assign_home" and not cleaned.get("home"):
+            self.add_error("home", _("Choose a home."))
+        if action == "mark_left" and not cleaned.get("reason"):
+            self.add_error("reason", _("Enter the reason."))
+        if action in {"assign_home", "mark_left"} and not cleaned.get("on"):
+            cleaned["on"] = timezone.localdate()
+        return cleaned
+
+
+MEMBER_STATUS_LABELS = dict(MemberStatus.choices)
