@@ -10,12 +10,14 @@ from django.utils.translation import gettext as _
 
 from accounts.signals import LOGIN_AT_SESSION_KEY, POLICY_SESSION_KEY
 
+SEEN_AT_SESSION_KEY = "seen_at"
+
 
 class SecurityPolicyMiddleware:
     """What a logged-in user must do before anything else.
 
-    - A session ends SESSION_ABSOLUTE_AGE after login even if it is in use (the idle
-      timeout is the session cookie's age, renewed on every request).
+    - A session ends SESSION_ABSOLUTE_AGE after login even if it is in use; it ends after
+      SESSION_COOKIE_AGE without a request (idle timeout), renewed once a minute.
     - A password reset by an administrator must be replaced first.
     - Where the setting requires it, district administrators set up and use a second factor.
 
@@ -34,11 +36,16 @@ class SecurityPolicyMiddleware:
         user = request.user
         if not user.is_authenticated:
             return self.get_response(request)
+        now = time.time()
         login_at = request.session.get(LOGIN_AT_SESSION_KEY)
-        if login_at is None or time.time() - login_at > settings.SESSION_ABSOLUTE_AGE:
+        if login_at is None or now - login_at > settings.SESSION_ABSOLUTE_AGE:
             logout(request)
             messages.info(request, _("Your session has ended. Please log in again."))
             return redirect_to_login(request.get_full_path())
+        # Idle timeout: saving the session renews its cookie and expiry date. Once a minute
+        # is enough, and spares a database write on every click.
+        if now - request.session.get(SEEN_AT_SESSION_KEY, 0) > settings.SESSION_RENEW_SECONDS:
+            request.session[SEEN_AT_SESSION_KEY] = now
         policy = request.session.get(POLICY_SESSION_KEY, {})
         if not policy or _url_name(request) in self.EXEMPT_URL_NAMES:
             return self.get_response(request)

@@ -205,7 +205,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # Idle timeout: the cookie's age, renewed by every request. Absolute timeout: checked by
 # accounts.middleware against the login time, however busy the session is.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Renewed by accounts.middleware at most once a minute, not with a write on every request.
+SESSION_RENEW_SECONDS = 60
 SESSION_ABSOLUTE_AGE = env_int("SESSION_ABSOLUTE_SECONDS", 10 * 60 * 60)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

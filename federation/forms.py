@@ -97,6 +97,11 @@ class RoleGrantForm(_RoleForm):
     username = forms.CharField(label=_("Username of an existing login"), max_length=150)
     field_order = ["username", "role"]
 
+    def __init__(self, *args, **kwargs):
+        # Two forms on one page share field names; their ids must differ.
+        kwargs.setdefault("auto_id", "grant_%s")
+        super().__init__(*args, **kwargs)
+
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
         user = get_user_model()._default_manager.filter(username=username).first()
@@ -115,3 +120,7 @@ class LoginCreateForm(_RoleForm):
     )
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     field_order = ["username", "full_name", "role"]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "new_%s")
+        super().__init__(*args, **kwargs)

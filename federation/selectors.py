@@ -78,6 +78,13 @@ def organizations_with_member_access(user: User) -> QuerySet[Organization]:
     return _scope(user, MEMBER_READING_ROLES)
 
 
+def has_editing_role(user: User) -> bool:
+    """Whether the user may change anything at all (answered from the cached grants)."""
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return True
+    return bool(_grants(user, EDITING_ROLES))
+
+
 def can_see_id_numbers(user: User) -> bool:
     """ID numbers are for district and cluster staff; chairs and viewers never see them."""
     if user.is_authenticated and user.is_active and user.is_superuser:

@@ -13,6 +13,7 @@ from audit.services import access_record, get_visible_or_404
 from federation.models import Organization
 from federation.selectors import (
     can_see_id_numbers,
+    has_editing_role,
     organizations_changeable_by,
     organizations_visible_to,
 )
@@ -78,7 +79,10 @@ def member_list(request: HttpRequest) -> HttpResponse:
         "query": params.urlencode(),
         "sort_query": sort_params.urlencode(),
         "sort": query.sort,
-        "can_change": organizations_changeable_by(request.user).exists(),
+        "filters_active": any(
+            value for key, value in data.items() if key not in {"q", "sort", "page", "status"}
+        ),
+        "can_change": has_editing_role(request.user),
         "bulk": BulkForm(homes=selectors.homes_changeable_by(request.user)),
         "tags": Tag.objects.order_by("name"),
     }

@@ -37,7 +37,7 @@ def test_every_get_page_sends_the_enforced_policy(client, district, district_sta
             continue
         policy = response.headers.get("Content-Security-Policy", "")
         assert "default-src 'self'" in policy and "unsafe" not in policy, route
-        if response.status_code == 200:
+        if response.status_code == 200 and b"<html" in response.content:
             seen += 1
             assert "'nonce-" in policy, route
     assert seen >= 6

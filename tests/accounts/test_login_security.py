@@ -1,3 +1,4 @@
+import datetime
 import time
 
 import pytest
@@ -6,6 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -168,10 +170,25 @@ def test_absolute_timeout_ends_a_busy_session(client, alice):
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
-def test_idle_timeout_is_renewed_by_each_request():
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+def test_idle_timeout_is_renewed_by_use(client, alice):
     assert settings.SESSION_COOKIE_AGE <= 60 * 60
     assert settings.SESSION_COOKIE_HTTPONLY and settings.SESSION_COOKIE_SAMESITE == "Lax"
+    client.force_login(alice)
+    session = client.session
+    session["seen_at"] = time.time() - settings.SESSION_RENEW_SECONDS - 1
+    session.save()
+    response = client.get(reverse("dashboard"))
+    # The session was saved again: its cookie (and server-side expiry) starts over.
+    assert response.cookies["sessionid"]["max-age"] == settings.SESSION_COOKIE_AGE
+    assert client.get(reverse("dashboard")).cookies.get("sessionid") is None  # not every time
+
+
+def test_an_idle_session_expires(client, alice):
+    from django.contrib.sessions.models import Session
+
+    client.force_login(alice)
+    Session.objects.update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+    assert client.get(reverse("dashboard")).status_code == 302
 
 
 def test_admin_login_goes_through_our_login(client, db):

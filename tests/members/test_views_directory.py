@@ -1,0 +1,163 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from federation.models import Position
+from members.models import HonorKind, Member, MemberStatus, Tag
+from tests.factories import (
+    MemberFactory,
+    MembershipFactory,
+    OfficeFactory,
+    TermFactory,
+    make_id_number,
+)
+
+URL = "/members/"
+
+
+def names(response) -> list[str]:
+    return [member.name for member in response.context["page"]]
+
+
+@pytest.fixture
+def shaoxing(district):
+    """A few more members of market A to search among."""
+    people = {}
+    for name, occupation, birth in [
+        ("曾丽萍", "streamer", datetime.date(1995, 3, 1)),
+        ("王秀英", "shop_employee", datetime.date(1970, 8, 8)),
+        ("张婷婷", "shop_owner", datetime.date(1988, 1, 20)),
+    ]:
+        member = MemberFactory(
+            name=name, occupation=occupation, id_number=make_id_number(birth), birth_date=birth
+        )
+        MembershipFactory(member=member, organization=district.market_a.federation)
+        people[name] = member
+    return people
+
+
+def test_chair_sees_only_her_market(client, district, shaoxing, chair_a):
+    client.force_login(chair_a)
+    response = client.get(URL)
+    assert set(names(response)) == {"赵丹", "曾丽萍", "王秀英", "张婷婷"}
+    assert "李芳" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("zd", ["赵丹"]),
+        ("zhaodan", ["赵丹"]),
+        ("zeng", ["曾丽萍"]),
+        ("zlp", ["曾丽萍"]),
+        ("婷婷", ["张婷婷"]),
+        ("Z", ["曾丽萍", "张婷婷", "赵丹"]),
+    ],
+)
+def test_search_by_name_pinyin_and_initials(client, district, shaoxing, chair_a, q, expected):
+    client.force_login(chair_a)
+    assert names(client.get(URL, {"q": q})) == expected
+
+
+def test_search_by_mobile_tail_and_full_number_in_a_header(client, district, shaoxing, chair_a):
+    client.force_login(chair_a)
+    member = shaoxing["王秀英"]
+    assert names(client.get(URL, {"q": member.mobile[-4:]})) == ["王秀英"]
+    response = client.get(
+        URL,
+        headers={"HX-Request": "true", "HX-Target": "results", "X-Directory-Search": member.mobile},
+    )
+    assert names(response) == ["王秀英"]
+    # The number is not echoed into the links the page pushes into the URL bar.
+    assert member.mobile not in response.content.decode()
+
+
+def test_id_number_tail_search_is_for_staff_only(
+    client, district, shaoxing, chair_a, district_staff
+):
+    tail = shaoxing["张婷婷"].id_number[-4:]
+    client.force_login(chair_a)
+    assert names(client.get(URL, {"q": tail})) == []
+    client.force_login(district_staff)
+    assert names(client.get(URL, {"q": tail})) == ["张婷婷"]
+
+
+def test_filters_narrow_the_list(client, district, shaoxing, district_staff):
+    market_a = district.market_a.federation
+    term = TermFactory(organization=market_a, number=2)
+    OfficeFactory(term=term, member=district.member_a, position=Position.VICE_CHAIR)
+    shaoxing["曾丽萍"].honors.create(kind=HonorKind.RED_MERCHANT, year=2025, awarded_by=market_a)
+    tag = Tag.objects.create(name="90后创业")
+    shaoxing["曾丽萍"].tags.add(tag)
+    client.force_login(district_staff)
+    cases = {
+        "organization": (district.home_a.pk, ["赵丹"]),
+        "occupation": ("streamer", ["曾丽萍"]),
+        "position": (Position.VICE_CHAIR, ["赵丹"]),
+        "honor": (HonorKind.RED_MERCHANT, ["曾丽萍"]),
+        "tag": (tag.pk, ["曾丽萍"]),
+        "age_band": ("50s", ["王秀英"]),
+    }
+    for field, (value, expected) in cases.items():
+        assert names(client.get(URL, {field: value})) == expected, field
+    assert set(names(client.get(URL, {"organization": market_a.pk}))) == {
+        "赵丹",
+        "曾丽萍",
+        "王秀英",
+        "张婷婷",
+    }
+
+
+def test_left_members_are_listed_under_their_status(client, district, shaoxing, chair_a):
+    gone = shaoxing["王秀英"]
+    Member.objects.filter(pk=gone.pk).update(
+        status=MemberStatus.LEFT, left_on=datetime.date(2026, 1, 1)
+    )
+    gone.memberships.update(ends_on=datetime.date(2026, 1, 1))
+    client.force_login(chair_a)
+    assert "王秀英" not in names(client.get(URL))
+    assert names(client.get(URL, {"status": "left"})) == ["王秀英"]
+
+
+def test_sort_is_whitelisted(client, district, shaoxing, chair_a):
+    client.force_login(chair_a)
+    by_age = names(client.get(URL, {"sort": "-age"}))
+    assert by_age[0] == "王秀英"
+    crafted = client.get(URL, {"sort": "mobile); DROP TABLE members_member; --"})
+    assert crafted.status_code == 200 and len(names(crafted)) == 4
+
+
+def test_full_page_and_fragment(client, district, chair_a):
+    client.force_login(chair_a)
+    full = client.get(URL, {"q": "zd"}).content.decode()
+    assert "<html" in full and "赵丹" in full
+    fragment = client.get(
+        URL, {"q": "zd"}, headers={"HX-Request": "true", "HX-Target": "results"}
+    ).content.decode()
+    assert "<html" not in fragment and "赵丹" in fragment
+
+
+def test_mobiles_are_masked_in_the_list(client, district, chair_a):
+    client.force_login(chair_a)
+    html = client.get(URL).content.decode()
+    assert district.member_a.mobile not in html
+    assert district.member_a.masked_mobile in html
+
+
+def test_query_count_does_not_grow_with_the_page(client, district, chair_a):
+    client.force_login(chair_a)
+    client.get(URL)  # warm the session
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            client.get(URL, headers={"HX-Request": "true", "HX-Target": "results"})
+        return len(queries)
+
+    few = count()
+    for i in range(60):
+        member = MemberFactory(name=f"李{i}")
+        MembershipFactory(member=member, organization=district.market_a.federation)
+    assert count() == few
+    assert few <= 6
