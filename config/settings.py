@@ -273,7 +273,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # django-axes narrates every login at INFO; lockouts and failures are WARNING.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # --- Product --------------------------------------------------------------------------

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -389,7 +389,12 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 def member_transfer_in(request: HttpRequest) -> HttpResponse:
     """Ask for a member registered in another market (found by her mobile or ID number)."""
     markets = selectors.market_federations_changeable_by(request.user)
-    to_organization = get_object_or_404(markets, pk=request.POST.get("to_organization") or 0)
+    if not markets.exists():
+        raise PermissionDenied
+    target = request.POST.get("to_organization", "")
+    if not target.isdigit():
+        return HttpResponse(status=400)
+    to_organization = get_visible_or_404(request, markets, pk=target)
     mobile = request.POST.get("mobile", "")
     id_number = request.POST.get("id_number", "") if can_see_id_numbers(request.user) else ""
     member, _field = selectors.member_by_mobile_or_id(mobile=mobile, id_number=id_number)

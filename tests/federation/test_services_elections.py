@@ -438,11 +438,10 @@ def test_cluster_staff_cannot_grant_district_staff(district, cluster_staff):
 
 
 def test_chair_cannot_grant_anything(district, chair_a):
+    user = new_login()
     for role in (Role.MARKET_CHAIR, Role.HOME_MANAGER, Role.VIEWER):
         with pytest.raises(PermissionDenied):
-            services.role_grant_add(
-                user=new_login(), role=role, organization=district.home_a, by=chair_a
-            )
+            services.role_grant_add(user=user, role=role, organization=district.home_a, by=chair_a)
     assert not RoleGrant.objects.filter(user__username="newcomer").exists()
 
 
