@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AccessKind
+from config.widgets import DateInput
 
 
 class AccessSearchForm(forms.Form):
@@ -9,9 +10,5 @@ class AccessSearchForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Event"), required=False, choices=[("", _("All events")), *AccessKind.choices]
     )
-    since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("To"), required=False, widget=DateInput())

@@ -90,7 +90,10 @@ class _RoleForm(forms.Form):
     def __init__(self, *args, roles: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         # Only the roles this user may grant here: anything else is "not a valid choice".
-        self.fields["role"].choices = [(value, Role(value).label) for value in roles]
+        # No role is preselected, so that nobody becomes district staff by an oversight.
+        self.fields["role"].choices = [("", "---------")] + [
+            (value, Role(value).label) for value in roles
+        ]
 
 
 class RoleGrantForm(_RoleForm):

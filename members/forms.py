@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.widgets import DateInput
 from federation.models import Organization, Position
 from markets.models import Shop
 from members.models import HonorKind, Member, MemberStatus, Occupation, PoliticalStatus, Tag
@@ -124,8 +125,8 @@ class MemberForm(forms.ModelForm):
             "notes",
         ]
         widgets = {
-            "birth_date": forms.DateInput(attrs={"type": "date"}),
-            "joined_on": forms.DateInput(attrs={"type": "date"}),
+            "birth_date": DateInput(),
+            "joined_on": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "mobile": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         }
@@ -225,7 +226,7 @@ class MemberCreatePlaceForm(forms.Form):
 class LeaveForm(forms.Form):
     left_on = forms.DateField(
         label=_("Left on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         initial=timezone.localdate,
     )
     reason = forms.CharField(label=_("Reason"), max_length=200)
@@ -243,7 +244,7 @@ class TransferForm(forms.Form):
     )
     effective_on = forms.DateField(
         label=_("Moves on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         initial=timezone.localdate,
     )
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
@@ -267,9 +268,7 @@ class BulkForm(forms.Form):
     home = forms.ModelChoiceField(
         label=_("Home"), required=False, queryset=Organization.objects.none()
     )
-    on = forms.DateField(
-        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
     reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
 
     def __init__(self, *args, homes, **kwargs):

@@ -4,6 +4,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -419,7 +420,9 @@ def test_picker_keeps_to_the_organization_subtree_even_for_district_staff(
     )
     assert "李芳" not in html
     html = html_of(
-        client.get(url("organization_member_search", district.cluster.pk), {"q": "lf"}, headers=HTMX)
+        client.get(
+            url("organization_member_search", district.cluster.pk), {"q": "lf"}, headers=HTMX
+        )
     )
     assert "李芳" in html
 
@@ -540,6 +543,22 @@ def test_new_login_shows_its_temporary_password_once(client, market, district_st
     assert password not in html_of(client.get(url("organization_logins", market.pk)))
 
 
+def test_new_login_must_replace_the_temporary_password_at_first_login(
+    client, market, district_staff
+):
+    client.force_login(district_staff)
+    response = client.post(
+        url("login_create", market.pk),
+        {"username": "newchair", "full_name": "王芳", "role": Role.MARKET_CHAIR},
+    )
+    password = re.search(r"data-temporary-password>([^<]+)<", html_of(response)).group(1)
+    fresh = Client()
+    login = fresh.post(reverse("login"), {"username": "newchair", "password": password})
+    assert login.status_code == 302
+    response = fresh.get(reverse("dashboard"))
+    assert response.status_code == 302 and response["Location"] == reverse("password_change")
+
+
 def test_new_login_without_htmx_renders_the_full_page(client, market, district_staff):
     client.force_login(district_staff)
     response = client.post(
@@ -558,14 +577,10 @@ def test_revoking_a_grant_through_the_page(client, market, chair_a, district_sta
     assert not RoleGrant.objects.filter(pk=grant.pk).exists()
 
 
-def test_revoking_her_own_last_administering_grant_shows_an_error(
-    client, district, district_staff
-):
+def test_revoking_her_own_last_administering_grant_shows_an_error(client, district, district_staff):
     grant = district_staff.role_grants.get()
     client.force_login(district_staff)
-    response = client.post(
-        url("role_grant_revoke", district.district.pk, grant.pk), headers=HTMX
-    )
+    response = client.post(url("role_grant_revoke", district.district.pk, grant.pk), headers=HTMX)
     assert response.status_code == 200 and 'class="error"' in html_of(response)
     assert RoleGrant.objects.filter(pk=grant.pk).exists()
 
