@@ -171,6 +171,24 @@ def member_directory(*, user: User, query: DirectoryQuery) -> QuerySet[Member]:
     return members.order_by(*SORTS.get(query.sort, SORTS[DEFAULT_SORT]))
 
 
+def members_from_selection(
+    *,
+    user: User,
+    ids: list[int],
+    everything: bool,
+    query: DirectoryQuery,
+    changeable: bool = False,
+) -> QuerySet[Member]:
+    """The members a user selected on the directory: ticked ids, or everything matching the
+    page's search and filters (re-run now, within her scope). Bulk actions use it, and so
+    will exports of a selection."""
+    scope = members_changeable_by(user) if changeable else members_visible_to(user)
+    if everything:
+        matching = member_directory(user=user, query=query)
+        return scope.filter(pk__in=matching.order_by().values("pk"))
+    return scope.filter(pk__in=ids)
+
+
 def _years_before(day: datetime.date, years: int) -> datetime.date:
     try:
         return day.replace(year=day.year - years)

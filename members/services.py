@@ -8,7 +8,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -443,9 +443,12 @@ def members_assign_home(
     *, members: QuerySet, home: Organization, starts_on: datetime.date, by: AbstractBaseUser
 ) -> int:
     """Put current members into a women's home or micro-home (leaving their other homes)."""
+    already_there = Membership.objects.filter(
+        member=OuterRef("pk"), organization=home, ends_on__isnull=True
+    )
     ids = list(
         members.filter(status=MemberStatus.CURRENT)
-        .exclude(memberships__organization=home, memberships__ends_on__isnull=True)
+        .exclude(Exists(already_there))
         .values_list("pk", flat=True)
     )
     Membership.objects.filter(
@@ -467,9 +470,13 @@ def members_assign_home(
 def members_mark_left(
     *, members: QuerySet, left_on: datetime.date, reason: str, by: AbstractBaseUser
 ) -> int:
+    # Members whose current membership began after that date are left out, not cut short.
+    started_later = Membership.objects.filter(
+        member=OuterRef("pk"), ends_on__isnull=True, starts_on__gt=left_on
+    )
     ids = list(
         members.filter(status=MemberStatus.CURRENT, joined_on__lte=left_on)
-        .exclude(memberships__ends_on__isnull=True, memberships__starts_on__gt=left_on)
+        .exclude(Exists(started_later))
         .values_list("pk", flat=True)
     )
     Membership.objects.filter(member_id__in=ids, ends_on__isnull=True).update(

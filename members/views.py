@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +34,7 @@ from members.models import (
     TransferStatus,
     mask_mobile,
 )
+from members.selectors import DirectoryQuery
 
 PAGE_SIZE = 50
 
@@ -101,17 +102,13 @@ def member_bulk(request: HttpRequest) -> HttpResponse:
                 messages.error(request, error)
         return redirect(back)
     data = form.cleaned_data
-    changeable = selectors.members_changeable_by(request.user)
-    if data["everything"]:
-        # "Everything matching this filter": the same query the page showed, re-run now.
-        directory = DirectoryForm(
-            _querydict(request.POST.get("query", "")),
-            organizations=organizations_visible_to(request.user),
-        )
-        selection = selectors.member_directory(user=request.user, query=directory.query())
-        chosen = changeable.filter(pk__in=selection.values("pk"))
-    else:
-        chosen = changeable.filter(pk__in=data["ids"])
+    chosen = selectors.members_from_selection(
+        user=request.user,
+        ids=data["ids"],
+        everything=data["everything"],
+        query=_directory_query(request, request.POST.get("query", "")),
+        changeable=True,
+    )
     action = data["action"]
     if action in {"add_tag", "remove_tag"}:
         if action == "add_tag":
@@ -136,10 +133,10 @@ def member_bulk(request: HttpRequest) -> HttpResponse:
     return redirect(back)
 
 
-def _querydict(encoded: str):
-    from django.http import QueryDict
-
-    return QueryDict(encoded)
+def _directory_query(request: HttpRequest, encoded: str) -> DirectoryQuery:
+    """The directory's search and filters, as carried in a page's query string."""
+    form = DirectoryForm(QueryDict(encoded), organizations=organizations_visible_to(request.user))
+    return form.query()
 
 
 # --- One member ---------------------------------------------------------------------------
