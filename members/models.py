@@ -159,8 +159,21 @@ class Member(models.Model):
             ),
         ]
         indexes = [
+            # Sorting by name (the directory's default order).
             models.Index(fields=["name_pinyin"], name="member_pinyin_idx"),
-            models.Index(fields=["name_initials"], name="member_initials_idx"),
+            # Searching "zh" / "zd" (LIKE 'zh%'): under a non-C collation PostgreSQL uses a
+            # btree for LIKE only with the pattern operator class, which cannot sort by
+            # name, hence a second index on name_pinyin. Other databases ignore opclasses.
+            models.Index(
+                fields=["name_pinyin"],
+                name="member_pinyin_prefix_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["name_initials"],
+                name="member_initials_prefix_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
             models.Index(fields=["status", "joined_on"], name="member_status_joined_idx"),
         ]
 
@@ -271,6 +284,12 @@ _SCOPE_BY_KIND = {
 }
 
 
+def membership_scope_for(kind: str) -> str:
+    """The scope a membership in an organization of this kind has (bulk inserts need it too:
+    they skip Membership.save())."""
+    return _SCOPE_BY_KIND.get(kind, MembershipScope.FEDERATION)
+
+
 class MembershipQuerySet(models.QuerySet):
     def current(self) -> "MembershipQuerySet":
         return self.filter(ends_on__isnull=True)
@@ -336,7 +355,7 @@ class Membership(models.Model):
         return f"{self.member} @ {self.organization} ({self.starts_on}–{self.ends_on or ''})"
 
     def save(self, *args, **kwargs):
-        self.scope = _SCOPE_BY_KIND.get(self.organization.kind, MembershipScope.FEDERATION)
+        self.scope = membership_scope_for(self.organization.kind)
         super().save(*args, **kwargs)
 
 

@@ -257,23 +257,20 @@ def _bump(member: Member) -> None:
 def member_mark_left(
     *, member: Member, left_on: datetime.date, reason: str, by: AbstractBaseUser
 ) -> Member:
+    """One member leaves: checked here with messages, then done as the bulk action does it."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.status == MemberStatus.LEFT:
         return member
     if left_on < member.joined_on:
         raise ValidationError({"left_on": _("The leaving date cannot be before the joining date.")})
-    open_memberships = member.memberships.filter(ends_on__isnull=True)
-    if open_memberships.filter(starts_on__gt=left_on).exists():
+    if member.memberships.filter(ends_on__isnull=True, starts_on__gt=left_on).exists():
         raise ValidationError(
             {"left_on": _("She joined her current organization after this date.")}
         )
-    open_memberships.update(ends_on=left_on, end_reason=reason)
-    member.status = MemberStatus.LEFT
-    member.left_on = left_on
-    member.left_reason = reason
-    member.version += 1
-    member.save(update_fields=["status", "left_on", "left_reason", "version", "updated_at"])
-    change_record(target=member, by=by, action="left", summary=f"离开（{left_on}）：{reason}")
+    members_mark_left(
+        members=Member.objects.filter(pk=member.pk), left_on=left_on, reason=reason, by=by
+    )
+    member.refresh_from_db()
     return member
 
 

@@ -39,10 +39,10 @@ from members.models import (
     Honor,
     Member,
     Membership,
-    MembershipScope,
     MemberStatus,
     Sex,
     Tag,
+    membership_scope_for,
     name_to_pinyin,
 )
 
@@ -61,13 +61,6 @@ DEMO_LOGINS: list[tuple[str, str | None, str | None, str | None]] = [
     ("viewer", Role.VIEWER, demo.DISTRICT_NAME, "陈淑华"),
 ]
 
-# Membership.save() derives the scope from the organization's kind; bulk_create skips save().
-_SCOPES = {
-    OrganizationKind.MARKET_FEDERATION: MembershipScope.MARKET,
-    OrganizationKind.WOMENS_HOME: MembershipScope.HOME,
-    OrganizationKind.MICRO_HOME: MembershipScope.HOME,
-    OrganizationKind.SECTOR_ORGANIZATION: MembershipScope.SECTOR,
-}
 
 # Rows per INSERT statement; Django lowers it further where SQLite's variable limit needs it.
 _INSERT_BATCH = 1000
@@ -335,7 +328,7 @@ class Command(BaseCommand):
                         Membership(
                             member_id=member.pk,
                             organization_id=organization.pk,
-                            scope=_SCOPES.get(organization.kind, MembershipScope.FEDERATION),
+                            scope=membership_scope_for(organization.kind),
                             starts_on=plan.starts_on,
                             ends_on=plan.ends_on,
                             end_reason=plan.end_reason,
