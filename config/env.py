@@ -70,7 +70,9 @@ def parse_database_url(url: str, *, pool: bool = True) -> dict:
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
-            "OPTIONS": {},
+            # Directory queries are short OLTP reads: JIT compilation cost more than it
+            # saved in bench/directory.py (100-400 ms on a count).
+            "OPTIONS": {"options": "-c jit=off"},
         }
         if pool:
             # psycopg's pool keeps connections open across requests; CONN_MAX_AGE must stay 0.

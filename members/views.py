@@ -39,6 +39,22 @@ from members.selectors import DirectoryQuery
 PAGE_SIZE = 50
 
 
+class FirstPageFirst(Paginator):
+    """Read page 1 with one row more than it shows; count only if that row exists.
+
+    Most searches ("zd", a mobile's last digits) fit on one page: they then cost one read
+    of the table instead of a COUNT and a read.
+    """
+
+    def get_page(self, number):
+        if number not in (None, "", "1", 1):
+            return super().get_page(number)
+        head = list(self.object_list[: self.per_page + 1])
+        if len(head) <= self.per_page:
+            self.__dict__["count"] = len(head)
+        return self._get_page(head[: self.per_page], 1, self)
+
+
 def _form_errors_from(form, error: ValidationError) -> None:
     """Put a service's validation errors next to the fields the form shows."""
     if hasattr(error, "error_dict"):
@@ -65,7 +81,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     form = DirectoryForm(data or None, organizations=organizations_visible_to(request.user))
     query = form.query()
     members = selectors.member_directory(user=request.user, query=query)
-    page = Paginator(selectors.with_current_places(members), PAGE_SIZE).get_page(
+    page = FirstPageFirst(selectors.with_current_places(members), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     for member in page:

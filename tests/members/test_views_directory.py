@@ -155,9 +155,29 @@ def test_query_count_does_not_grow_with_the_page(client, district, chair_a):
             client.get(URL, headers={"HX-Request": "true", "HX-Target": "results"})
         return len(queries)
 
-    few = count()
-    for i in range(60):
-        member = MemberFactory(name=f"李{i}")
+    def add(n: int) -> None:
+        for i in range(n):
+            member = MemberFactory(name=f"李{i}")
+            MembershipFactory(member=member, organization=district.market_a.federation)
+
+    add(60)  # more than a page: the total needs its COUNT
+    full = count()
+    add(60)
+    assert count() == full
+    assert full <= 6
+
+
+@pytest.mark.parametrize(("extra", "total", "pages"), [(49, 50, 1), (50, 51, 2)])
+def test_first_page_counts_right_at_the_page_boundary(
+    client, district, chair_a, extra, total, pages
+):
+    for i in range(extra):
+        member = MemberFactory(name=f"周{i}")
         MembershipFactory(member=member, organization=district.market_a.federation)
-    assert count() == few
-    assert few <= 6
+    client.force_login(chair_a)
+    page = client.get(URL).context["page"]
+    assert page.paginator.count == total and page.paginator.num_pages == pages
+    assert len(page.object_list) == min(total, 50)
+    if pages == 2:
+        second = client.get(URL, {"page": 2}).context["page"]
+        assert len(second.object_list) == 1
