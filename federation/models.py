@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import F, Q
+from django.db import models, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
 
@@ -147,13 +148,20 @@ class Organization(models.Model):
             )
 
     def save(self, *args, **kwargs):
-        # The path is derived from the parent, so it is kept in step on every save; moving an
-        # organization with descendants goes through federation.services.organization_move.
+        # The path is derived from the parent, so it is kept in step on every save. When an
+        # organization moves (the admin can change its parent), everything under it moves too.
+        old_prefix = self.descendant_path_prefix if self.pk else None
         self.path = self.parent.descendant_path_prefix if self.parent_id else "/"
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "parent" in update_fields:
             kwargs["update_fields"] = {*update_fields, "path"}
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            new_prefix = self.descendant_path_prefix
+            if old_prefix is not None and old_prefix != new_prefix:
+                Organization.objects.filter(path__startswith=old_prefix).update(
+                    path=Concat(Value(new_prefix), Substr("path", len(old_prefix) + 1))
+                )
 
 
 class CoverageTarget(models.Model):

@@ -74,3 +74,19 @@ def test_dissolved_before_established_is_refused(db):
     )
     with pytest.raises(ValidationError):
         org.full_clean()
+
+
+def test_moving_an_organization_moves_everything_under_it(district):
+    home = district.home_a
+    market = district.market_a.federation
+    other_cluster = OrganizationFactory(
+        name="第二市场群妇联",
+        kind=OrganizationKind.MARKET_CLUSTER_FEDERATION,
+        parent=district.district,
+    )
+    market.parent = other_cluster
+    market.save(update_fields=["parent"])
+    home.refresh_from_db()
+    assert home.path == f"{other_cluster.descendant_path_prefix}{market.pk}/"
+    assert set(Organization.objects.subtree_of([other_cluster])) == {other_cluster, market, home}
+    assert home not in Organization.objects.subtree_of([district.cluster])
