@@ -22,6 +22,7 @@ from members.models import (
     Member,
     Membership,
     MembershipScope,
+    MemberStatus,
     TransferRequest,
     TransferStatus,
 )
@@ -29,12 +30,12 @@ from members.models import (
 
 def _members_in(scope: QuerySet[Organization]) -> QuerySet[Member]:
     # A member who left is still seen by the federation she left; a member who moved away
-    # is seen by her new market only (her open membership), not by the one she left.
-    # One semi-join: an OR of three EXISTS made PostgreSQL misjudge the rows by 20× (and
-    # JIT-compile every count); bench/directory.py measures both.
-    has_open = Membership.objects.filter(member=OuterRef("member"), ends_on__isnull=True)
+    # is seen by her new market only (her open membership), not by the one she left. One
+    # semi-join over memberships: an OR of EXISTS made PostgreSQL misjudge the rows by 20×.
+    # "Left" is her status: leaving ends every open membership (members.services), so a
+    # current member always has one.
     reachable = Membership.objects.filter(organization__in=scope).filter(
-        Q(ends_on__isnull=True) | ~Exists(has_open)
+        Q(ends_on__isnull=True) | Q(member__status=MemberStatus.LEFT)
     )
     return Member.objects.filter(pk__in=reachable.values("member"))
 
