@@ -323,3 +323,39 @@ def organization_role_grants(organization: Organization) -> QuerySet[RoleGrant]:
         .select_related("user", "granted_by")
         .order_by("role", "user__username")
     )
+
+
+def coverage_rates(*, organization: Organization, year: int) -> list[dict]:
+    """组建率 per new-sector category: organizations established by the end of the year under
+    the federation, over the number that should be (its coverage targets for that year)."""
+    import datetime
+
+    from federation.models import CoverageTarget, SectorCategory
+
+    year_end = datetime.date(year, 12, 31)
+    established = dict(
+        Organization.objects.subtree_of([organization])
+        .filter(kind=OrganizationKind.SECTOR_ORGANIZATION, established_on__lte=year_end)
+        .filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=year_end))
+        .values_list("sector_category")
+        .annotate(n=Count("pk"))
+        .values_list("sector_category", "n")
+    )
+    targets = dict(
+        CoverageTarget.objects.filter(organization=organization, year=year).values_list(
+            "sector_category", "expected_count"
+        )
+    )
+    rows = []
+    for category in SectorCategory:
+        expected = targets.get(category.value)
+        count = established.get(category.value, 0)
+        rows.append(
+            {
+                "category": category.label,
+                "established": count,
+                "expected": expected,
+                "rate": round(100 * count / expected, 1) if expected else None,
+            }
+        )
+    return rows

@@ -25,9 +25,20 @@ from federation.models import Organization
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
+    roles = selectors.user_roles(request.user)
+    year = timezone.localdate().year
+    coverage = []
+    # The coverage rate (组建率) of the highest federation the user works for, if it has targets.
+    for grant in sorted(roles, key=lambda grant: grant.organization.depth):
+        rows = selectors.coverage_rates(organization=grant.organization, year=year)
+        if any(row["expected"] for row in rows):
+            coverage = rows
+            break
     context = {
         "counts": selectors.dashboard_counts(request.user),
-        "roles": selectors.user_roles(request.user),
+        "roles": roles,
+        "coverage": coverage,
+        "year": year,
     }
     return render(request, "federation/dashboard.html", context)
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.models import AccessKind
 from audit.services import access_record
 from members import services
-from members.models import Honor, Member, Membership, Tag
+from members.models import Honor, Member, Membership, Tag, TransferRequest
 from members.selectors import members_matching_id_number
 
 
@@ -119,3 +119,27 @@ class HonorAdmin(admin.ModelAdmin):
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
+
+
+@admin.register(TransferRequest)
+class TransferRequestAdmin(admin.ModelAdmin):
+    list_display = [
+        "member",
+        "from_organization",
+        "to_organization",
+        "effective_on",
+        "status",
+        "requested_by",
+        "decided_by",
+    ]
+    list_filter = ["status"]
+    search_fields = ["member__name", "from_organization__name", "to_organization__name"]
+    list_select_related = [
+        "member",
+        "from_organization",
+        "to_organization",
+        "requested_by",
+        "decided_by",
+    ]
+    readonly_fields = ["requested_at", "decided_at"]
+    autocomplete_fields = ["member", "from_organization", "to_organization"]

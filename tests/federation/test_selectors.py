@@ -126,3 +126,32 @@ def test_dashboard_counts_for_a_chair_stay_in_her_market(district, chair_a):
     assert counts["members"] == 1
     assert counts["markets"] == 1
     assert counts["sector_organizations"] == 0
+
+
+def test_coverage_rate_counts_established_organizations_against_the_target(district):
+    import datetime
+
+    from federation.models import CoverageTarget, OrganizationKind
+    from federation.selectors import coverage_rates
+    from tests.factories import OrganizationFactory
+
+    CoverageTarget.objects.create(
+        organization=district.district,
+        sector_category="new_employment",
+        year=2026,
+        expected_count=4,
+    )
+    OrganizationFactory(
+        name="外卖骑手妇女小组",
+        kind=OrganizationKind.SECTOR_ORGANIZATION,
+        parent=district.cluster,
+        sector_category="new_employment",
+        established_on=datetime.date(2027, 1, 5),
+    )
+    rows = {
+        row["category"]: row for row in coverage_rates(organization=district.district, year=2026)
+    }
+    employment = rows["新就业群体"]
+    # The fixture's 快递物流妇女小组 (2019) counts; the group founded in 2027 does not yet.
+    assert (employment["established"], employment["expected"], employment["rate"]) == (1, 4, 25.0)
+    assert rows["新经济组织"]["rate"] is None  # no target, no rate

@@ -161,3 +161,19 @@ def test_tree_counts_members_of_the_whole_subtree_once(client, district, distric
     (top,) = response.context["nodes"]
     # 赵丹 belongs to market A and its home: one member, not two.
     assert top == district.district and top.member_count == 2
+
+
+def test_dashboard_shows_the_coverage_rate_of_her_federation(client, district, district_staff):
+    from django.utils import timezone
+
+    from federation.models import CoverageTarget
+
+    CoverageTarget.objects.create(
+        organization=district.district,
+        sector_category="new_employment",
+        year=timezone.localdate().year,
+        expected_count=2,
+    )
+    client.force_login(district_staff)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "组建率" in html and "50.0%" in html
