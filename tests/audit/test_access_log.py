@@ -101,8 +101,27 @@ def test_logs_never_carry_personal_numbers(client, district, district_staff, cap
     caplog.set_level(logging.DEBUG)
     client.post(reverse("login"), {"username": member.mobile, "password": member.id_number})
     client.post(reverse("login"), {"username": "district_staff", "password": PASSWORD})
-    for name in ("dashboard", "organization_tree", "access_log"):
+    for name in ("dashboard", "organization_tree", "access_log", "member_list", "transfer_list"):
         client.get(reverse(name))
+    client.get(reverse("member_list"), {"q": member.mobile[-4:]})
+    client.get(
+        reverse("member_list"), headers={"HX-Request": "true", "X-Directory-Search": member.mobile}
+    )
+    client.get(reverse("member_detail", args=[member.pk]))
+    client.post(reverse("member_unmask", args=[member.pk, "mobile"]))
+    client.post(reverse("member_unmask", args=[member.pk, "id_number"]))
+    client.post(
+        reverse("member_create"),
+        {
+            "market": district.market_a.federation.pk,
+            "name": "重复",
+            "sex": "female",
+            "mobile": member.mobile,
+            "political_status": "masses",
+            "occupation": "shop_owner",
+            "joined_on": "2026-11-01",
+        },
+    )
     client.get("/admin/members/member/", {"q": member.mobile})
     logging.getLogger("members").warning("lookup of %s / %s", member.mobile, member.id_number)
     try:
