@@ -3,10 +3,21 @@ from django.contrib import admin
 from audit.models import AccessEvent, ChangeRecord
 
 
-@admin.register(AccessEvent)
-class AccessEventAdmin(admin.ModelAdmin):
-    """Read-only: nobody edits or deletes access records from the app."""
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records nobody adds, edits or deletes from the app."""
 
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(ReadOnlyAdmin):
     list_display = [
         "at",
         "username",
@@ -20,28 +31,10 @@ class AccessEventAdmin(admin.ModelAdmin):
     search_fields = ["username", "object_repr"]
     date_hierarchy = "at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ChangeRecord)
-class ChangeRecordAdmin(admin.ModelAdmin):
+class ChangeRecordAdmin(ReadOnlyAdmin):
     list_display = ["at", "username", "object_type", "object_id", "action", "summary"]
     list_filter = ["action", "object_type"]
     search_fields = ["username", "object_id", "summary"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

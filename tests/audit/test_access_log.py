@@ -133,3 +133,18 @@ def test_logs_never_carry_personal_numbers(client, district, district_staff, cap
     assert caplog.records, "nothing was logged: the test would prove nothing"
     assert member.mobile not in captured
     assert member.id_number not in captured
+
+
+def test_even_a_superuser_cannot_edit_records_in_the_admin(client, district):
+    from tests.factories import UserFactory
+
+    event = access_record(kind=AccessKind.LOGIN, username="x")
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    assert client.get("/admin/audit/accessevent/").status_code == 200
+    assert client.get("/admin/audit/accessevent/add/").status_code == 403
+    assert (
+        client.post(f"/admin/audit/accessevent/{event.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert client.get("/admin/audit/changerecord/add/").status_code == 403
+    assert AccessEvent.objects.filter(pk=event.pk).exists()
