@@ -245,8 +245,20 @@ else:
         }
     }
 
-# --- Celery ---------------------------------------------------------------------------
+# --- Cache and Celery -----------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
+# Shared by all web workers, so that a change (an organization renamed) reaches every one.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "lusong",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # Without Redis (development, `make run`) tasks run inline in the calling process.

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from config.widgets import DateInput
 from federation.models import Organization, Position
 from markets.models import Shop
-from members.models import HonorKind, Member, MemberStatus, Occupation, PoliticalStatus, Tag
+from members.models import HonorKind, Member, MemberStatus, Occupation, PoliticalStatus
 from members.selectors import AGE_BANDS, SORTS, DirectoryQuery
 from members.validators import normalize_id_number, normalize_mobile
 
@@ -33,8 +33,8 @@ class DirectoryForm(forms.Form):
     """The directory's search, filters, sort and page, as carried in the URL."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=50)
-    organization = forms.ModelChoiceField(
-        label=_("Organization"), required=False, queryset=Organization.objects.none()
+    organization = forms.TypedChoiceField(
+        label=_("Organization"), required=False, coerce=int, empty_value=None
     )
     occupation = forms.ChoiceField(
         label=_("Occupation"),
@@ -54,9 +54,7 @@ class DirectoryForm(forms.Form):
     honor = forms.ChoiceField(
         label=_("Honor"), required=False, choices=_blank(_("Any or none")) + HonorKind.choices
     )
-    tag = forms.ModelChoiceField(
-        label=_("Tag"), required=False, queryset=Tag.objects.all(), empty_label=_("Any tag")
-    )
+    tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
     joined_year = forms.IntegerField(
         label=_("Joined in"), required=False, min_value=1990, max_value=2100
@@ -68,10 +66,16 @@ class DirectoryForm(forms.Form):
     )
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[(k, k) for k in SORTS])
 
-    def __init__(self, *args, organizations, **kwargs):
+    def __init__(
+        self, *args, organizations: list[tuple[int, str]], tags: list[tuple[int, str]], **kwargs
+    ):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizations
-        self.fields["organization"].empty_label = _("All organizations in my scope")
+        # Only organizations in her scope can be chosen: any other id is a form error.
+        self.fields["organization"].choices = [
+            ("", _("All organizations in my scope")),
+            *organizations,
+        ]
+        self.fields["tag"].choices = [("", _("Any tag")), *tags]
         self.fields["q"].widget.attrs.update(
             {
                 "type": "search",
@@ -90,7 +94,7 @@ class DirectoryForm(forms.Form):
             political_status=data.get("political_status") or "",
             position=data.get("position") or "",
             honor=data.get("honor") or "",
-            tag=data["tag"].pk if data.get("tag") else None,
+            tag=data.get("tag"),
             status=data.get("status") or "current",
             joined_year=data.get("joined_year"),
             age_band=data.get("age_band") or "",
@@ -265,15 +269,13 @@ class BulkForm(forms.Form):
     ids = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
     everything = forms.BooleanField(required=False)
     tag = forms.CharField(label=_("Tag"), required=False, max_length=30)
-    home = forms.ModelChoiceField(
-        label=_("Home"), required=False, queryset=Organization.objects.none()
-    )
+    home = forms.TypedChoiceField(label=_("Home"), required=False, coerce=int, empty_value=None)
     on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
     reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
 
-    def __init__(self, *args, homes, **kwargs):
+    def __init__(self, *args, homes: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["home"].queryset = homes
+        self.fields["home"].choices = [("", "—"), *homes]
         # Any id may be posted; the view intersects them with what the user may change.
         self.fields["ids"].valid_value = lambda value: True
 

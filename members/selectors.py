@@ -5,7 +5,8 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from audit.models import ChangeRecord
@@ -96,7 +97,7 @@ _ID_LIKE = re.compile(r"^\d{17}[\dX]$|^\d{3}[\dX]$")
 @dataclass(frozen=True)
 class DirectoryQuery:
     q: str = ""
-    organization: Organization | None = None
+    organization: int | None = None  # an id among the user's visible organizations
     occupation: str = ""
     political_status: str = ""
     position: str = ""
@@ -141,7 +142,11 @@ def member_directory(*, user: User, query: DirectoryQuery) -> QuerySet[Member]:
     if query.status in {"current", "left"}:
         members = members.filter(status=query.status)
     if query.organization is not None:
-        subtree = Organization.objects.subtree_of([query.organization])
+        # The organization and everything under it, resolved inside the query (no extra
+        # round trip); the form only offers organizations in the user's scope.
+        chosen = Organization.objects.filter(pk=query.organization)
+        below = Concat(Subquery(chosen.values("path")), Value(str(query.organization)), Value("/"))
+        subtree = Organization.objects.filter(Q(pk=query.organization) | Q(path__startswith=below))
         open_here = Membership.objects.filter(member=OuterRef("pk"), organization__in=subtree)
         if query.status != "left":
             open_here = open_here.filter(ends_on__isnull=True)

@@ -10,12 +10,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.models import AccessKind
 from audit.services import access_record, get_visible_or_404
+from federation import choices
 from federation.models import Organization
 from federation.selectors import (
     can_see_id_numbers,
     has_editing_role,
     organizations_changeable_by,
-    organizations_visible_to,
 )
 from members import selectors, services
 from members.forms import (
@@ -78,7 +78,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     if typed_number:
         # A mobile or ID number searched from the page: sent in a header, kept out of URLs.
         data["q"] = typed_number
-    form = DirectoryForm(data or None, organizations=organizations_visible_to(request.user))
+    form = _directory_form(request, data or None)
     query = form.query()
     members = selectors.member_directory(user=request.user, query=query)
     page = FirstPageFirst(selectors.with_current_places(members), PAGE_SIZE).get_page(
@@ -100,8 +100,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
             value for key, value in data.items() if key not in {"q", "sort", "page", "status"}
         ),
         "can_change": has_editing_role(request.user),
-        "bulk": BulkForm(homes=selectors.homes_changeable_by(request.user)),
-        "tags": Tag.objects.order_by("name"),
+        "bulk": BulkForm(homes=choices.changeable_home_choices(request.user)),
+        "tags": choices.tag_choices(),
     }
     if request.htmx and request.htmx.target == "results":
         return render(request, "members/member_list.html#results", context)
@@ -110,7 +110,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def member_bulk(request: HttpRequest) -> HttpResponse:
-    form = BulkForm(request.POST, homes=selectors.homes_changeable_by(request.user))
+    form = BulkForm(request.POST, homes=choices.changeable_home_choices(request.user))
     back = reverse("member_list") + "?" + request.POST.get("query", "")
     if not form.is_valid():
         for errors in form.errors.values():
@@ -138,8 +138,9 @@ def member_bulk(request: HttpRequest) -> HttpResponse:
                 else services.members_remove_tag(members=chosen, tag=tag, by=request.user)
             )
     elif action == "assign_home":
+        home = Organization.objects.get(pk=data["home"])  # one of her changeable homes
         count = services.members_assign_home(
-            members=chosen, home=data["home"], starts_on=data["on"], by=request.user
+            members=chosen, home=home, starts_on=data["on"], by=request.user
         )
     else:
         count = services.members_mark_left(
@@ -149,10 +150,17 @@ def member_bulk(request: HttpRequest) -> HttpResponse:
     return redirect(back)
 
 
+def _directory_form(request: HttpRequest, data) -> DirectoryForm:
+    return DirectoryForm(
+        data,
+        organizations=choices.visible_organization_choices(request.user),
+        tags=choices.tag_choices(),
+    )
+
+
 def _directory_query(request: HttpRequest, encoded: str) -> DirectoryQuery:
     """The directory's search and filters, as carried in a page's query string."""
-    form = DirectoryForm(QueryDict(encoded), organizations=organizations_visible_to(request.user))
-    return form.query()
+    return _directory_form(request, QueryDict(encoded)).query()
 
 
 # --- One member ---------------------------------------------------------------------------

@@ -181,3 +181,29 @@ def test_first_page_counts_right_at_the_page_boundary(
     if pages == 2:
         second = client.get(URL, {"page": 2}).context["page"]
         assert len(second.object_list) == 1
+
+
+def test_full_page_needs_no_more_queries_than_the_fragment(client, district, chair_a):
+    client.force_login(chair_a)
+    client.get(URL)  # fills the cached option lists
+    with CaptureQueriesContext(connection) as full:
+        client.get(URL, {"q": "z", "occupation": "shop_owner", "sort": "-joined"})
+    assert len(full) <= 6, [q["sql"][:80] for q in full]
+
+
+def test_a_renamed_organization_shows_at_once_in_the_filter(client, district, chair_a):
+    client.force_login(chair_a)
+    assert "邵兴城市场妇联" in client.get(URL).content.decode()
+    market = district.market_a.federation
+    market.name = "邵兴城服饰市场妇联"
+    market.save(update_fields=["name"])
+    assert "邵兴城服饰市场妇联" in client.get(URL).content.decode()
+
+
+def test_filtering_by_an_organization_outside_her_scope_shows_nothing_of_it(
+    client, district, chair_a
+):
+    client.force_login(chair_a)
+    response = client.get(URL, {"organization": district.market_b.federation.pk})
+    assert "李芳" not in names(response)
+    assert response.context["form"].errors["organization"]
