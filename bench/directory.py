@@ -236,7 +236,7 @@ def count_results(cases: list[Case], users: dict) -> None:
     from django.contrib import admin
     from django.test import RequestFactory
 
-    from federation.selectors import organizations_visible_to
+    from federation import choices
     from members import selectors
     from members.forms import DirectoryForm
     from members.models import Member
@@ -253,7 +253,11 @@ def count_results(cases: list[Case], users: dict) -> None:
             assert ordering[0] == "-joined_on", ordering  # the same sort as ours
             case.count = changelist.result_count
         else:
-            form = DirectoryForm(case.params, organizations=organizations_visible_to(user))
+            form = DirectoryForm(
+                case.params,
+                organizations=choices.visible_organization_choices(user),
+                tags=choices.tag_choices(),
+            )
             case.count = selectors.member_directory(user=user, query=form.query()).count()
 
 
