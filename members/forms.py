@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from config.widgets import DateInput
 from federation.models import Organization, Position
 from markets.models import Shop
-from members.models import HonorKind, Member, MemberStatus, Occupation, PoliticalStatus
-from members.selectors import AGE_BANDS, SORTS, DirectoryQuery
+from members.models import HonorKind, Member, Occupation, PoliticalStatus
+from members.selectors import AGE_BANDS, SORTS, DirectoryQuery, member_by_mobile_or_id
 from members.validators import normalize_id_number, normalize_mobile
 
 STATUS_CHOICES = [
@@ -174,8 +174,6 @@ class MemberForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        from members.selectors import member_by_mobile_or_id
-
         # The database would refuse a duplicate too; here she is named, with where she is.
         holder, field = member_by_mobile_or_id(
             mobile=cleaned.get("mobile", ""),
@@ -293,6 +291,3 @@ class BulkForm(forms.Form):
         if action in {"assign_home", "mark_left"} and not cleaned.get("on"):
             cleaned["on"] = timezone.localdate()
         return cleaned
-
-
-MEMBER_STATUS_LABELS = dict(MemberStatus.choices)

@@ -54,14 +54,19 @@ def members_changeable_by(user: User) -> QuerySet[Member]:
     return _members_in(organizations_changeable_by(user))
 
 
-def members_matching_id_number(members: QuerySet[Member], text: str) -> QuerySet[Member]:
-    """Exact ID number, or its last four characters, through the keyed digests."""
+def id_number_condition(text: str) -> Q:
+    """Exact ID number, or its last four characters, through the keyed digests (the column
+    itself is ciphertext); matches nothing for any other length."""
     value = text.strip().upper()
     if len(value) == 18:
-        return members.filter(id_number_digest=crypto.full_digest(value))
+        return Q(id_number_digest=crypto.full_digest(value))
     if len(value) == crypto.TAIL_LENGTH:
-        return members.filter(id_number_tail_digest=crypto.tail_digest(value))
-    return members.none()
+        return Q(id_number_tail_digest=crypto.tail_digest(value))
+    return Q(pk__in=[])
+
+
+def members_matching_id_number(members: QuerySet[Member], text: str) -> QuerySet[Member]:
+    return members.filter(id_number_condition(text))
 
 
 # --- The directory ------------------------------------------------------------------------
@@ -127,10 +132,7 @@ def _search(members: QuerySet[Member], text: str, *, user: User) -> QuerySet[Mem
         elif len(text) >= 4:
             condition |= Q(mobile__endswith=text)
     if _ID_LIKE.match(upper) and can_see_id_numbers(user):
-        if len(upper) == 18:
-            condition |= Q(id_number_digest=crypto.full_digest(upper))
-        else:
-            condition |= Q(id_number_tail_digest=crypto.tail_digest(upper))
+        condition |= id_number_condition(upper)
     if not _DIGITS.match(text) and not _ID_LIKE.match(upper):
         condition |= Q(name__contains=text)
     return members.filter(condition)
@@ -263,8 +265,8 @@ def member_by_mobile_or_id(*, mobile: str = "", id_number: str = "", exclude_pk=
         found = current.filter(mobile=mobile).first()
         if found:
             return found, "mobile"
-    if id_number:
-        found = current.filter(id_number_digest=crypto.full_digest(id_number)).first()
+    if len(id_number.strip()) == 18:  # a whole number only, never a tail
+        found = current.filter(id_number_condition(id_number)).first()
         if found:
             return found, "id_number"
     return None, None

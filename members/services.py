@@ -24,6 +24,7 @@ from members.models import (
     TransferRequest,
     TransferStatus,
 )
+from members.selectors import member_by_mobile_or_id
 
 
 def _labelled(instance, fields: list[str]) -> dict[str, Any]:
@@ -284,7 +285,7 @@ def member_restore(
         return member
     if member.erased_at is not None:
         raise ValidationError(_("Her personal data was erased; register her anew."))
-    holder, field = members_holding(mobile=member.mobile, id_number=member.id_number)
+    holder, field = member_by_mobile_or_id(mobile=member.mobile, id_number=member.id_number)
     if holder is not None:
         raise ValidationError(
             _("%(name)s, a current member, now has this %(field)s.")
@@ -300,12 +301,6 @@ def member_restore(
         target=member, by=by, action="restore", summary=f"恢复会籍：{market}（{restored_on}）"
     )
     return member
-
-
-def members_holding(*, mobile: str, id_number: str, exclude_pk=None):
-    from members.selectors import member_by_mobile_or_id
-
-    return member_by_mobile_or_id(mobile=mobile, id_number=id_number, exclude_pk=exclude_pk)
 
 
 # --- Transfers between markets ---------------------------------------------------------
