@@ -8,17 +8,8 @@ from django.utils.translation import ngettext
 
 from accounts import services
 from accounts.models import AccountSecurity
-from federation.models import RoleGrant
 
 User = get_user_model()
-
-
-class RoleGrantInline(admin.TabularInline):
-    model = RoleGrant
-    fk_name = "user"
-    extra = 0
-    autocomplete_fields = ["organization"]
-    readonly_fields = ["granted_by", "granted_at"]
 
 
 class AccountSecurityInline(admin.StackedInline):
@@ -32,7 +23,7 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class FederationUserAdmin(UserAdmin):
-    inlines = [RoleGrantInline, AccountSecurityInline]
+    inlines = [AccountSecurityInline]
     actions = ["deactivate", "force_password_reset"]
 
     @admin.action(description=_("Deactivate the selected logins and end their sessions"))

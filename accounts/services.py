@@ -1,5 +1,8 @@
 """Writes on logins: deactivation, forced password reset, password change, second factor."""
 
+from collections.abc import Callable
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.sessions.models import Session
@@ -10,7 +13,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import AccountSecurity
 from audit.models import AccessKind
 from audit.services import access_record
-from federation.models import Role
 
 User = get_user_model()
 
@@ -53,6 +55,21 @@ def user_force_password_reset(
 
 
 @transaction.atomic
+def user_created_with_temporary_password(
+    *, username: str, full_name: str, password: str, by: AbstractBaseUser
+) -> AbstractBaseUser:
+    """A new login whose first act must be choosing her own password."""
+    user = User._default_manager.create_user(
+        username=username, password=password, first_name=full_name
+    )
+    AccountSecurity.objects.update_or_create(user=user, defaults={"must_change_password": True})
+    access_record(
+        kind=AccessKind.PASSWORD_RESET_FORCED, user=by, target=user, detail={"new_login": True}
+    )
+    return user
+
+
+@transaction.atomic
 def user_password_changed(*, user: AbstractBaseUser, request=None) -> None:
     AccountSecurity.objects.update_or_create(
         user=user,
@@ -69,13 +86,22 @@ def user_has_second_factor(user: AbstractBaseUser) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def user_needs_second_factor(user: AbstractBaseUser) -> bool:
-    """District administrators must use a second factor when the setting says so."""
-    from django.conf import settings
+# Which logins must use a second factor besides superusers is decided by their roles, which
+# this app knows nothing of: the app that keeps roles (federation) registers its rule here.
+_second_factor_rules: list[Callable[[AbstractBaseUser], bool]] = []
 
+
+def second_factor_rule_register(rule: Callable[[AbstractBaseUser], bool]) -> None:
+    if rule not in _second_factor_rules:
+        _second_factor_rules.append(rule)
+
+
+def user_needs_second_factor(user: AbstractBaseUser) -> bool:
+    """Superusers and the logins a registered rule names (district staff) must use a second
+    factor when REQUIRE_TOTP_FOR_DISTRICT_ADMINS says so."""
     if not settings.REQUIRE_TOTP_FOR_DISTRICT_ADMINS:
         return False
-    return user.is_superuser or user.role_grants.filter(role=Role.DISTRICT_STAFF).exists()
+    return user.is_superuser or any(rule(user) for rule in _second_factor_rules)
 
 
 @transaction.atomic

@@ -3,8 +3,8 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.utils import timezone
 
+from accounts import services
 from audit.models import AccessKind
-from audit.selectors import can_read_access_log
 from audit.services import access_record
 
 LOGIN_AT_SESSION_KEY = "login_at"
@@ -12,13 +12,10 @@ POLICY_SESSION_KEY = "security_policy"
 
 
 def refresh_policy(request, user) -> None:
-    from accounts import services
-
     request.session[POLICY_SESSION_KEY] = {
         "must_change_password": services.user_must_change_password(user),
         "needs_second_factor": services.user_needs_second_factor(user),
         "has_second_factor": services.user_has_second_factor(user),
-        "reads_access_log": can_read_access_log(user),
     }
 
 

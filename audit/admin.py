@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from audit.models import AccessEvent, ChangeRecord
 
@@ -34,7 +35,11 @@ class AccessEventAdmin(ReadOnlyAdmin):
 
 @admin.register(ChangeRecord)
 class ChangeRecordAdmin(ReadOnlyAdmin):
-    list_display = ["at", "username", "object_type", "object_id", "action", "summary"]
+    list_display = ["at", "username", "object_type", "object_id", "action", "text"]
     list_filter = ["action", "object_type"]
     search_fields = ["username", "object_id", "summary"]
     date_hierarchy = "at"
+
+    @admin.display(description=_("summary"))
+    def text(self, obj: ChangeRecord) -> str:
+        return obj.text

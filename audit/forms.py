@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AccessKind
-from config.widgets import DateInput
+from common.widgets import DateInput
 
 
 class AccessSearchForm(forms.Form):

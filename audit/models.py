@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from audit import changes
+
 
 class AccessKind(models.TextChoices):
     LOGIN = "login", _("Logged in")
@@ -94,8 +96,14 @@ class ChangeRecord(models.Model):
     object_type = models.CharField(_("object type"), max_length=50)
     object_id = models.CharField(_("object id"), max_length=50)
     action = models.CharField(_("action"), max_length=40)
+    # What the sentence of the action needs (names, dates, codes), rendered in the reader's
+    # language when read (audit.changes).
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    # The finished sentence of records written before actions had parameters, in the
+    # language of whoever wrote them; empty for newer records.
     summary = models.CharField(_("summary"), max_length=300, blank=True)
-    # {"field": [old, new], ...} with values as shown to people (choices as labels).
+    # {"field": [old, new], ...}: stored values (choice codes, not labels), turned into what
+    # people read by the app that owns the record.
     changes = models.JSONField(_("changes"), default=dict, blank=True)
 
     class Meta:
@@ -107,4 +115,9 @@ class ChangeRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.text}"
+
+    @property
+    def text(self) -> str:
+        """The sentence of this change, in the language of whoever reads it."""
+        return changes.render(self.action, self.params, self.summary)

@@ -72,25 +72,54 @@ def change_record(
     target: models.Model,
     by,
     action: str,
-    summary: str = "",
+    params: dict[str, Any] | None = None,
     changes: dict[str, tuple[Any, Any]] | None = None,
 ) -> ChangeRecord:
-    """Append one entry to a record's change history (call inside the service's transaction)."""
+    """Append one entry to a record's change history (call inside the service's transaction).
 
+    `params` are what the action's sentence needs (audit.changes renders it when read);
+    `changes` the fields' stored values before and after.
+    """
     return ChangeRecord.objects.create(
-        user=by if by is not None and by.pk else None,
-        username=by.get_username() if by is not None else "",
-        object_type=target._meta.label_lower,
-        object_id=str(target.pk),
-        action=action,
-        summary=summary[:300],
-        changes={
+        **change_record_fields(
+            target_type=target._meta.label_lower,
+            target_id=target.pk,
+            by=by,
+            action=action,
+            params=params,
+            changes=changes,
+        )
+    )
+
+
+def change_record_fields(
+    *,
+    target_type: str,
+    target_id,
+    by,
+    action: str,
+    params: dict[str, Any] | None = None,
+    changes: dict[str, tuple[Any, Any]] | None = None,
+) -> dict[str, Any]:
+    """The columns of one change record, for services that insert many at once."""
+    return {
+        "user": by if by is not None and by.pk else None,
+        "username": by.get_username() if by is not None else "",
+        "object_type": target_type,
+        "object_id": str(target_id),
+        "action": action,
+        "params": {key: _plain(value) for key, value in (params or {}).items()},
+        "changes": {
             field: [_plain(old), _plain(new)] for field, (old, new) in (changes or {}).items()
         },
-    )
+    }
 
 
 def _plain(value):
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
     return str(value)

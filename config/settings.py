@@ -43,12 +43,15 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    # The product's apps, bottom layer first (pyproject.toml's import-linter contract).
     "audit",
-    "operations",
     "accounts",
     "federation",
     "markets",
     "members",
+    "elections",
+    "dashboard",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "federation.context_processors.abilities",
             ],
         },
     }

@@ -12,8 +12,9 @@ urlpatterns = [
     path("admin/login/", admin_login_redirect, name="admin_login_redirect"),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
-    path("", include("audit.urls")),
+    path("", include("dashboard.urls")),
     path("", include("federation.urls")),
+    path("", include("elections.urls")),
     path("", include("members.urls")),
 ]
 

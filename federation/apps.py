@@ -9,11 +9,17 @@ class FederationConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from federation import choices
+        from accounts.services import second_factor_rule_register
+        from common import cache
+        from federation import changes, scope
         from federation.models import Organization
 
+        changes.register()
+        # Which logins must use an authenticator app: a rule of roles, which accounts asks.
+        second_factor_rule_register(scope.needs_second_factor)
+
         def organizations_changed(**kwargs):
-            choices.bump("organizations")
+            cache.bump("organizations")
 
         post_save.connect(
             organizations_changed,

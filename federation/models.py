@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
+from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
 
 
@@ -155,13 +156,48 @@ class Organization(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "parent" in update_fields:
             kwargs["update_fields"] = {*update_fields, "path"}
+        created = self.pk is None
         with transaction.atomic():
             super().save(*args, **kwargs)
+            if created:
+                MemberCount.objects.get_or_create(organization=self)
             new_prefix = self.descendant_path_prefix
             if old_prefix is not None and old_prefix != new_prefix:
                 Organization.objects.filter(path__startswith=old_prefix).update(
                     path=Concat(Value(new_prefix), Substr("path", len(old_prefix) + 1))
                 )
+                # The old and the new ancestors now count other members: whoever keeps the
+                # counts (members) recounts them in this transaction.
+                organization_moved.send(sender=Organization, organization=self)
+
+
+# Sent inside the transaction that moved an organization (and its subtree) elsewhere.
+organization_moved = Signal()
+
+
+class MemberCount(models.Model):
+    """How many current members an organization has, itself and everything under it, each
+    member counted once (a member of a market and of a home in it is one member).
+
+    Kept by members.services in the transaction of every change to memberships, so that the
+    tree and the organization page read one row instead of counting a hundred thousand.
+    """
+
+    organization = models.OneToOneField(
+        Organization,
+        verbose_name=_("organization"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="tally",
+    )
+    members = models.PositiveIntegerField(_("current members"), default=0)
+
+    class Meta:
+        verbose_name = _("member count")
+        verbose_name_plural = _("member counts")
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.members}"
 
 
 class CoverageTarget(models.Model):

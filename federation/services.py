@@ -1,422 +1,50 @@
-"""Writes on organizations: elections (换届), mid-term changes of officers, and the role
-grants that decide who may log in to do what.
-
-Dates follow the memberships' rule: an end date is the first day no longer included, so an
-election on 1 March ends the old term and its offices on 1 March and starts the new ones
-on the same date.
-"""
-
-import datetime
-from collections.abc import Sequence
+"""Writes on organizations and on who may do what in them: role grants and logins."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
-from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
-from accounts.models import AccountSecurity
-from audit.models import AccessKind
-from audit.services import access_record, change_record
-from federation.models import (
-    ADMINISTERING_ROLES,
-    Office,
-    Organization,
-    Position,
-    RoleGrant,
-    Term,
-)
-from federation.selectors import roles_grantable_by
-from members.models import Member, Membership, MemberStatus
+from accounts.services import user_created_with_temporary_password
+from audit.services import change_record
+from federation import scope
+from federation.models import ADMINISTERING_ROLES, Organization, RoleGrant
 
 # No 0/O, 1/l/I: the password is read out or copied by hand from a phone screen.
 TEMPORARY_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105
 TEMPORARY_PASSWORD_LENGTH = 12
 
 
-# --- Helpers --------------------------------------------------------------------------------
+def temporary_password() -> str:
+    return get_random_string(TEMPORARY_PASSWORD_LENGTH, TEMPORARY_PASSWORD_ALPHABET)
 
 
-def _lock(organization: Organization) -> None:
-    # Two staff running the same election, or an election and a replacement at once, would
-    # otherwise both read "the current term" and one of them hit a constraint mid-way.
-    list(Organization.objects.select_for_update().filter(pk=organization.pk).values_list("pk"))
-
-
-def _not_in_future(day: datetime.date, field: str) -> None:
-    if day > timezone.localdate():
-        raise ValidationError(
-            {field: ValidationError(_("The date cannot be in the future."), code="future")}
-        )
-
-
-def _names(members: Sequence[Member]) -> str:
-    # Translators: between the names of several people, "、" in Chinese.
-    return pgettext("between names", ", ").join(member.name for member in members)
-
-
-def _check_members_of(
-    organization: Organization, day: datetime.date, people: Sequence[tuple[str, Member]]
-) -> None:
-    """Each person must be a current member of the organization or of something under it,
-    with a membership in force on that day. Errors are keyed by the argument naming her."""
-    subtree = Organization.objects.subtree_of([organization])
-    eligible = set(
-        Membership.objects.on(day)
-        .filter(
-            organization__in=subtree,
-            member__in=[member.pk for _field, member in people],
-            member__status=MemberStatus.CURRENT,
-        )
-        .values_list("member_id", flat=True)
-    )
-    errors: dict[str, list[ValidationError]] = {}
-    for field, member in people:
-        if member.pk not in eligible:
-            errors.setdefault(field, []).append(
-                ValidationError(
-                    _(
-                        "%(name)s is not a current member of %(organization)s or of an "
-                        "organization under it on %(date)s."
-                    ),
-                    code="not_a_member",
-                    params={
-                        "name": member.name,
-                        "organization": organization.name,
-                        "date": day.isoformat(),
-                    },
-                )
-            )
-    if errors:
-        raise ValidationError(errors)
-
-
-def _current_term(organization: Organization) -> Term | None:
-    return Term.objects.filter(organization=organization, ends_on__isnull=True).first()
-
-
-# --- Elections ------------------------------------------------------------------------------
+# --- Organizations (the admin's writes) --------------------------------------------------------
 
 
 @transaction.atomic
-def election_hold(
-    *,
-    organization: Organization,
-    number: int,
-    starts_on: datetime.date,
-    chair: Member,
-    vice_chairs: Sequence[Member],
-    executives: Sequence[Member],
-    by: AbstractBaseUser | None,
-) -> Term:
-    """Close the current term and its offices on starts_on, open term `number` with its
-    officers. Past terms and their officers stay as they were."""
-    _lock(organization)
-    _not_in_future(starts_on, "starts_on")
-    terms = Term.objects.filter(organization=organization)
-    previous = terms.order_by("-number").first()
-    current = terms.filter(ends_on__isnull=True).first()
-    if previous is not None:
-        if number <= previous.number:
-            raise ValidationError(
-                {
-                    "number": ValidationError(
-                        _("The term number must be greater than %(number)s, the previous term."),
-                        code="number_not_after_previous",
-                        params={"number": previous.number},
-                    )
-                }
-            )
-        # The same day would leave the previous term without a single day.
-        if starts_on <= previous.starts_on:
-            raise ValidationError(
-                {
-                    "starts_on": ValidationError(
-                        _("The new term must start after %(date)s, when the previous term began."),
-                        code="starts_before_previous",
-                        params={"date": previous.starts_on.isoformat()},
-                    )
-                }
-            )
-        if previous.ends_on is not None and starts_on < previous.ends_on:
-            raise ValidationError(
-                {
-                    "starts_on": ValidationError(
-                        _(
-                            "The new term cannot start before %(date)s, when the previous "
-                            "term ended."
-                        ),
-                        code="overlaps_previous",
-                        params={"date": previous.ends_on.isoformat()},
-                    )
-                }
-            )
-    if current is not None:
-        latest_change = current.offices.aggregate(latest=Max("starts_on"))["latest"]
-        if latest_change is not None and starts_on < latest_change:
-            raise ValidationError(
-                {
-                    "starts_on": ValidationError(
-                        _(
-                            "The new term cannot start before %(date)s, when the last change "
-                            "of officers in the current term took effect."
-                        ),
-                        code="before_last_change",
-                        params={"date": latest_change.isoformat()},
-                    )
-                }
-            )
-
-    people = [
-        ("chair", chair),
-        *(("vice_chairs", member) for member in vice_chairs),
-        *(("executives", member) for member in executives),
-    ]
-    seen: set[int] = set()
-    duplicates: dict[str, list[ValidationError]] = {}
-    for field, member in people:
-        if member.pk in seen:
-            duplicates.setdefault(field, []).append(
-                ValidationError(
-                    _("%(name)s is listed more than once."),
-                    code="duplicate",
-                    params={"name": member.name},
-                )
-            )
-        seen.add(member.pk)
-    if duplicates:
-        raise ValidationError(duplicates)
-    _check_members_of(organization, starts_on, people)
-
-    before = {Position.CHAIR: [], Position.VICE_CHAIR: [], Position.EXECUTIVE: []}
-    if current is not None:
-        sitting = current.offices.filter(ends_on__isnull=True).select_related("member")
-        for office in sitting.order_by("starts_on", "pk"):
-            before[office.position].append(office.member)
-        current.offices.filter(ends_on__isnull=True).update(ends_on=starts_on)
-        current.ends_on = starts_on
-        current.save(update_fields=["ends_on"])
-
-    term = Term.objects.create(organization=organization, number=number, starts_on=starts_on)
-    Office.objects.bulk_create(
-        Office(
-            term=term,
-            organization=organization,
-            member=member,
-            position={
-                "chair": Position.CHAIR,
-                "vice_chairs": Position.VICE_CHAIR,
-                "executives": Position.EXECUTIVE,
-            }[field],
-            starts_on=starts_on,
-        )
-        for field, member in people
-    )
-
-    parts = [_("chair %(name)s") % {"name": chair.name}]
-    if vice_chairs:
-        parts.append(_("vice-chairs %(names)s") % {"names": _names(vice_chairs)})
-    if executives:
-        parts.append(_("executive committee %(names)s") % {"names": _names(executives)})
+def organization_save(*, organization: Organization, by: AbstractBaseUser, changed: list[str]):
+    """Create or change an organization (the tree is kept by superusers in the admin)."""
+    scope.require(by.is_superuser)
+    created = organization.pk is None
+    organization.full_clean()
+    organization.save()
     change_record(
         target=organization,
         by=by,
-        action="election",
-        # Translators: "第%(number)s届：%(officers)s".
-        summary=_("Term %(number)s: %(officers)s")
-        % {
-            "number": number,
-            # Translators: between "chair …", "vice-chairs …" and "executive committee …".
-            "officers": pgettext("between officer groups", "; ").join(parts),
-        },
-        changes={
-            "term": (current.number if current else None, number),
-            "starts_on": (None, starts_on.isoformat()),
-            "chair": (_names(before[Position.CHAIR]) or None, chair.name),
-            "vice_chairs": (
-                _names(before[Position.VICE_CHAIR]) or None,
-                _names(vice_chairs) or None,
-            ),
-            "executives": (
-                _names(before[Position.EXECUTIVE]) or None,
-                _names(executives) or None,
-            ),
-        },
+        action="organization_created" if created else "organization_changed",
+        params={"name": organization.name, "fields": sorted(changed)},
     )
-    return term
-
-
-# --- Mid-term changes -----------------------------------------------------------------------
-
-
-def _open_office(office: Office) -> Office:
-    """The office as it is now in the database, refused if it is no longer held."""
-    office = Office.objects.select_related("term", "member", "organization").get(pk=office.pk)
-    if office.ends_on is not None or office.term.ends_on is not None:
-        raise ValidationError(_("This office has already ended."), code="ended")
-    return office
-
-
-def _not_before_office(day: datetime.date, office: Office, field: str) -> None:
-    if day < office.starts_on:
-        raise ValidationError(
-            {
-                field: ValidationError(
-                    _("The date cannot be before %(date)s, when %(name)s took office."),
-                    code="before_office",
-                    params={"date": office.starts_on.isoformat(), "name": office.member.name},
-                )
-            }
-        )
-
-
-@transaction.atomic
-def office_add(
-    *,
-    organization: Organization,
-    member: Member,
-    position: str,
-    starts_on: datetime.date,
-    by: AbstractBaseUser | None,
-) -> Office:
-    """Add an officer to the current term (增补)."""
-    _lock(organization)
-    if position not in Position.values:
-        raise ValidationError({"position": ValidationError(_("Choose a position."))})
-    term = _current_term(organization)
-    if term is None:
-        raise ValidationError(
-            _("There is no current term: run an election first."), code="no_current_term"
-        )
-    _not_in_future(starts_on, "starts_on")
-    if starts_on < term.starts_on:
-        raise ValidationError({"starts_on": _("An office cannot start before its term.")})
-    sitting = Office.objects.filter(term=term, ends_on__isnull=True)
-    if sitting.filter(member=member).exists():
-        raise ValidationError(
-            {
-                "member": ValidationError(
-                    _("%(name)s already holds an office in this term."),
-                    code="already_in_office",
-                    params={"name": member.name},
-                )
-            }
-        )
-    if position == Position.CHAIR and sitting.filter(position=Position.CHAIR).exists():
-        raise ValidationError(
-            {
-                "position": ValidationError(
-                    _("The organization already has a chair: replace her instead."),
-                    code="chair_taken",
-                )
-            }
-        )
-    _check_members_of(organization, starts_on, [("member", member)])
-    office = Office.objects.create(term=term, member=member, position=position, starts_on=starts_on)
-    label = Position(position).label
-    change_record(
-        target=organization,
-        by=by,
-        action="office_add",
-        summary=_("Added %(position)s %(name)s from %(date)s")
-        % {"position": label, "name": member.name, "date": starts_on.isoformat()},
-        changes={str(label): (None, member.name)},
-    )
-    return office
-
-
-@transaction.atomic
-def office_replace(
-    *, office: Office, member: Member, starts_on: datetime.date, by: AbstractBaseUser | None
-) -> Office:
-    """Replace an officer mid-term (替补): her office ends on starts_on and the new officer's
-    begins that day. An officer moving up (a vice-chair replacing the chair) leaves her
-    previous office on the same day, so that she holds one office at a time."""
-    organization = office.organization
-    _lock(organization)
-    office = _open_office(office)
-    _not_in_future(starts_on, "starts_on")
-    _not_before_office(starts_on, office, "starts_on")
-    if member.pk == office.member_id:
-        raise ValidationError(
-            {
-                "member": ValidationError(
-                    _("%(name)s already holds this office."),
-                    code="same_person",
-                    params={"name": member.name},
-                )
-            }
-        )
-    _check_members_of(organization, starts_on, [("member", member)])
-    vacated = (
-        Office.objects.filter(term=office.term, member=member, ends_on__isnull=True)
-        .select_related("member")
-        .first()
-    )
-    if vacated is not None:
-        _not_before_office(starts_on, vacated, "starts_on")
-
-    # Close first: the database allows one sitting chair per term at every moment.
-    office.ends_on = starts_on
-    office.save(update_fields=["ends_on"])
-    if vacated is not None:
-        vacated.ends_on = starts_on
-        vacated.save(update_fields=["ends_on"])
-    successor = Office.objects.create(
-        term=office.term, member=member, position=office.position, starts_on=starts_on
-    )
-
-    label = office.get_position_display()
-    summary = _("%(position)s %(old)s replaced by %(new)s from %(date)s") % {
-        "position": label,
-        "old": office.member.name,
-        "new": member.name,
-        "date": starts_on.isoformat(),
-    }
-    changes = {str(label): (office.member.name, member.name)}
-    if vacated is not None:
-        left = _("she leaves her office as %(position)s")
-        summary += pgettext("between officer groups", "; ") + (
-            left % {"position": vacated.get_position_display()}
-        )
-        changes[str(vacated.get_position_display())] = (member.name, None)
-    change_record(
-        target=organization, by=by, action="office_replace", summary=summary, changes=changes
-    )
-    return successor
-
-
-@transaction.atomic
-def office_end(*, office: Office, ends_on: datetime.date, by: AbstractBaseUser | None) -> Office:
-    """End an office before its term ends, without a successor."""
-    organization = office.organization
-    _lock(organization)
-    office = _open_office(office)
-    _not_in_future(ends_on, "ends_on")
-    _not_before_office(ends_on, office, "ends_on")
-    office.ends_on = ends_on
-    office.save(update_fields=["ends_on"])
-    label = office.get_position_display()
-    change_record(
-        target=organization,
-        by=by,
-        action="office_end",
-        summary=_("%(position)s %(name)s left office on %(date)s")
-        % {"position": label, "name": office.member.name, "date": ends_on.isoformat()},
-        changes={str(label): (office.member.name, None)},
-    )
-    return office
+    return organization
 
 
 # --- Logins and role grants -----------------------------------------------------------------
 
 
 def _require_may_grant(*, by: AbstractBaseUser, role: str, organization: Organization) -> None:
-    if role not in roles_grantable_by(user=by, organization=organization):
+    if role not in scope.roles_grantable_by(user=by, organization=organization):
         raise PermissionDenied("This role cannot be granted or revoked here by this user.")
 
 
@@ -432,22 +60,21 @@ def role_grant_add(
             code="inactive",
             params={"user": user.get_username()},
         )
-    if RoleGrant.objects.filter(user=user, role=role, organization=organization).exists():
+    if scope.role_grant_exists(user=user, role=role, organization=organization):
         raise ValidationError(
             _("%(user)s already has this role here."),
             code="duplicate",
             params={"user": user.get_username()},
         )
     grant = RoleGrant.objects.create(user=user, role=role, organization=organization, granted_by=by)
-    label = grant.get_role_display()
     change_record(
         target=organization,
         by=by,
         action="role_grant",
-        summary=_("Granted the role %(role)s to %(user)s")
-        % {"role": label, "user": user.get_username()},
-        changes={"role_grant": (None, f"{user.get_username()} · {label}")},
+        params={"user": user.get_username(), "role": role},
+        changes={"role_grant": (None, f"{user.get_username()}:{role}")},
     )
+    scope.forget_grants(user)
     return grant
 
 
@@ -457,25 +84,21 @@ def role_grant_revoke(*, grant: RoleGrant, by: AbstractBaseUser) -> None:
     _require_may_grant(by=by, role=grant.role, organization=organization)
     if grant.user_id == by.pk and grant.role in ADMINISTERING_ROLES:
         # Locked, so that revoking her two last grants at once cannot leave her with none.
-        own = list(
-            RoleGrant.objects.select_for_update()
-            .filter(user_id=by.pk, role__in=ADMINISTERING_ROLES)
-            .values_list("pk", flat=True)
-        )
+        own = scope.administering_grant_ids(by, for_update=True)
         if set(own) <= {grant.pk}:
             raise ValidationError(
                 _("You cannot revoke your own last administering role."), code="last_admin_role"
             )
     username = grant.user.get_username()
-    label = grant.get_role_display()
     change_record(
         target=organization,
         by=by,
         action="role_revoke",
-        summary=_("Revoked the role %(role)s from %(user)s") % {"role": label, "user": username},
-        changes={"role_grant": (f"{username} · {label}", None)},
+        params={"user": username, "role": grant.role},
+        changes={"role_grant": (f"{username}:{grant.role}", None)},
     )
     grant.delete()
+    scope.forget_grants(grant.user)
 
 
 @transaction.atomic
@@ -490,25 +113,14 @@ def login_create(
     """A new login with a role here and a temporary password, to be replaced at the first
     login. The password is returned once and kept nowhere in clear."""
     _require_may_grant(by=by, role=role, organization=organization)
-    user_model = get_user_model()
-    if user_model._default_manager.filter(username__iexact=username).exists():
+    if get_user_model()._default_manager.filter(username__iexact=username).exists():
         raise ValidationError(
             {"username": _("A user with that username already exists.")}, code="unique"
         )
-    password = get_random_string(TEMPORARY_PASSWORD_LENGTH, TEMPORARY_PASSWORD_ALPHABET)
-    user = user_model._default_manager.create_user(
-        username=username, password=password, first_name=full_name
+    password = temporary_password()
+    user = user_created_with_temporary_password(
+        username=username, full_name=full_name, password=password, by=by
     )
-    AccountSecurity.objects.update_or_create(user=user, defaults={"must_change_password": True})
-    access_record(
-        kind=AccessKind.PASSWORD_RESET_FORCED, user=by, target=user, detail={"new_login": True}
-    )
-    change_record(
-        target=organization,
-        by=by,
-        action="login_create",
-        summary=_("New login %(user)s") % {"user": username},
-        changes={"login": (None, username)},
-    )
+    change_record(target=organization, by=by, action="login_create", params={"user": username})
     role_grant_add(user=user, role=role, organization=organization, by=by)
     return user, password

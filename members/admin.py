@@ -10,21 +10,33 @@ from members.models import Honor, Member, Membership, Tag, TransferRequest
 from members.selectors import members_matching_id_number
 
 
-class MembershipInline(admin.TabularInline):
+class ReadOnlyMixin:
+    """Members and their history are written by the services behind the product's pages
+    (with a change record and the member counts kept); the admin only reads them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInline(ReadOnlyMixin, admin.TabularInline):
     model = Membership
     extra = 0
-    autocomplete_fields = ["organization"]
-    readonly_fields = ["scope"]
+    readonly_fields = ["organization", "scope", "starts_on", "ends_on", "end_reason"]
 
 
-class HonorInline(admin.TabularInline):
+class HonorInline(ReadOnlyMixin, admin.TabularInline):
     model = Honor
     extra = 0
-    autocomplete_fields = ["awarded_by"]
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "masked_mobile",
@@ -35,9 +47,7 @@ class MemberAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "occupation", "political_status", "education", "tags"]
     search_fields = ["name", "name_pinyin", "name_initials", "=mobile"]
-    autocomplete_fields = ["shop"]
-    filter_horizontal = ["tags"]
-    readonly_fields = ["created_at", "updated_at"]
+    exclude = ["id_number_digest", "id_number_tail_digest"]
     inlines = [MembershipInline, HonorInline]
     list_per_page = 50
     show_full_result_count = False
@@ -99,7 +109,7 @@ class MemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["member", "organization", "scope", "starts_on", "ends_on"]
     list_filter = ["scope"]
     search_fields = ["member__name", "organization__name"]
@@ -109,11 +119,34 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Honor)
 class HonorAdmin(admin.ModelAdmin):
+    """Honors are awarded here (a few a year, by staff with a superuser login); each award
+    and withdrawal goes through the services and lands in her change history."""
+
     list_display = ["member", "kind", "year", "awarded_by"]
     list_filter = ["kind", "year"]
     search_fields = ["member__name"]
     autocomplete_fields = ["member", "awarded_by"]
     list_select_related = ["member", "awarded_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # withdraw it and award it again: both are recorded
+
+    def save_model(self, request, obj, form, change):
+        honor = services.honor_award(
+            member=obj.member,
+            kind=obj.kind,
+            year=obj.year,
+            awarded_by=obj.awarded_by,
+            by=request.user,
+        )
+        obj.pk = honor.pk
+
+    def delete_model(self, request, obj):
+        services.honor_withdraw(honor=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for honor in queryset:
+            services.honor_withdraw(honor=honor, by=request.user)
 
 
 @admin.register(Tag)
@@ -122,7 +155,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(TransferRequest)
-class TransferRequestAdmin(admin.ModelAdmin):
+class TransferRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "member",
         "from_organization",

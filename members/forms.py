@@ -4,11 +4,17 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.widgets import DateInput
+from common.widgets import DateInput
 from federation.models import Organization, Position
 from markets.models import Shop
 from members.models import HonorKind, Member, Occupation, PoliticalStatus
-from members.selectors import AGE_BANDS, SORTS, DirectoryQuery, member_by_mobile_or_id
+from members.selectors import (
+    AGE_BANDS,
+    MEMBER_FIELDS,
+    SORTS,
+    DirectoryQuery,
+    member_by_mobile_or_id,
+)
 from members.validators import normalize_id_number, normalize_mobile
 
 STATUS_CHOICES = [
@@ -115,19 +121,8 @@ class MemberForm(forms.ModelForm):
 
     class Meta:
         model = Member
-        fields = [
-            "name",
-            "sex",
-            "mobile",
-            "id_number",
-            "birth_date",
-            "ethnicity",
-            "political_status",
-            "education",
-            "occupation",
-            "joined_on",
-            "notes",
-        ]
+        # The shop is chosen by its stall number (below), within her market.
+        fields = [name for name in MEMBER_FIELDS if name != "shop"]
         widgets = {
             "birth_date": DateInput(),
             "joined_on": DateInput(),
@@ -135,7 +130,7 @@ class MemberForm(forms.ModelForm):
             "mobile": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         }
 
-    def __init__(self, *args, allowed: list[str], market: Organization | None, **kwargs):
+    def __init__(self, *args, allowed: tuple[str, ...], market: Organization | None, **kwargs):
         super().__init__(*args, **kwargs)
         self.market = market
         for name in list(self.fields):

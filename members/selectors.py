@@ -5,13 +5,15 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
 from audit.models import ChangeRecord
+from federation import scope
 from federation.models import Office, Organization, OrganizationKind
-from federation.selectors import (
+from federation.scope import (
     User,
     can_see_id_numbers,
     organizations_changeable_by,
@@ -26,6 +28,7 @@ from members.models import (
     MemberStatus,
     TransferRequest,
     TransferStatus,
+    mask_mobile,
 )
 
 
@@ -52,6 +55,112 @@ def members_changeable_by(user: User) -> QuerySet[Member]:
     if user.is_authenticated and user.is_active and user.is_superuser:
         return Member.objects.all()
     return _members_in(organizations_changeable_by(user))
+
+
+def _reaching(member: Member) -> list[Organization]:
+    """The organizations through which she is in someone's scope: the same rule as
+    _members_in, on one member (her memberships, prefetched by member_record or read here)."""
+    memberships = getattr(member, "history", None)
+    if memberships is None:
+        memberships = list(member.memberships.select_related("organization"))
+    if member.status == MemberStatus.LEFT:
+        return [m.organization for m in memberships]
+    return [m.organization for m in memberships if m.ends_on is None]
+
+
+# The fields of a member that people type in, in the order the form shows them. The member
+# form shows, and member_update accepts, the part of it that the editor's role may change.
+MEMBER_FIELDS = (
+    "name",
+    "sex",
+    "mobile",
+    "id_number",
+    "birth_date",
+    "ethnicity",
+    "political_status",
+    "education",
+    "occupation",
+    "shop",
+    "joined_on",
+    "notes",
+)
+# ID numbers are for district and cluster staff; so is correcting the joining date, which the
+# yearly statistics count by.
+STAFF_ONLY_FIELDS = frozenset({"id_number", "joined_on"})
+SECRET_FIELDS = frozenset({"id_number"})
+
+
+def editable_member_fields(user: User) -> tuple[str, ...]:
+    """What the user may correct on a member she may change."""
+    staff = can_see_id_numbers(user)
+    return tuple(f for f in MEMBER_FIELDS if staff or f not in STAFF_ONLY_FIELDS)
+
+
+def creatable_member_fields(user: User) -> tuple[str, ...]:
+    """What the user may fill in when she registers a member: a chair sets the joining date
+    of a new member, but does not correct it later."""
+    editable = editable_member_fields(user)
+    return editable if "joined_on" in editable else (*editable, "joined_on")
+
+
+@dataclass(frozen=True)
+class MemberAbilities:
+    see: bool
+    change: bool  # correct, mark as left, transfer away, restore
+    see_id_number: bool
+    handle_personal_data: bool  # PIPL hand-over and erasure
+    edit_fields: tuple[str, ...]
+
+
+def member_abilities(*, user: User, member: Member) -> MemberAbilities:
+    """What the user may do with this member: pages show buttons by it, services refuse by
+    it. Answered from the user's cached grants and the member's memberships."""
+    reaching = _reaching(member)
+    see = any(scope.may_read_members_of(user, org) for org in reaching)
+    change = any(scope.may_change_members_of(user, org) for org in reaching)
+    return MemberAbilities(
+        see=see,
+        change=change,
+        see_id_number=see and can_see_id_numbers(user),
+        handle_personal_data=see and scope.can_handle_personal_data(user),
+        edit_fields=editable_member_fields(user) if change else (),
+    )
+
+
+@dataclass(frozen=True)
+class TransferAbilities:
+    decide: bool  # confirm or reject: the side that was asked
+    cancel: bool  # withdraw: the side that asked
+
+
+def transfer_abilities(*, user: User, transfer: "TransferRequest") -> TransferAbilities:
+    asked, asking = (
+        (transfer.from_organization, transfer.to_organization)
+        if transfer.requested_by_receiver
+        else (transfer.to_organization, transfer.from_organization)
+    )
+    pending = transfer.status == TransferStatus.PENDING
+    return TransferAbilities(
+        decide=pending and scope.may_change_members_of(user, asked),
+        cancel=pending
+        and (
+            (user.is_authenticated and transfer.requested_by_id == user.pk)
+            or scope.may_change_members_of(user, asking)
+        ),
+    )
+
+
+def restore_market_for(*, user: User, member: Member) -> Organization | None:
+    """Where a member who left comes back: her last market, if the user may change it."""
+    last = (
+        member.memberships.filter(scope=MembershipScope.MARKET)
+        .select_related("organization")
+        .order_by("-starts_on", "-pk")
+        .first()
+    )
+    if last is None or not scope.may_change_members_of(user, last.organization):
+        return None
+    return last.organization
 
 
 def id_number_condition(text: str) -> Q:
@@ -255,6 +364,38 @@ def member_record(*, user: User, pk: int) -> Member:
 
 def member_changes(member: Member) -> QuerySet[ChangeRecord]:
     return ChangeRecord.objects.filter(object_type="members.member", object_id=str(member.pk))
+
+
+def _readable(field: str, value):
+    """A stored value as people read it: a choice's label in the reader's language."""
+    if value in (None, ""):
+        return value
+    try:
+        model_field = Member._meta.get_field(field)
+    except FieldDoesNotExist:
+        return value
+    choices = dict(model_field.flatchoices) if model_field.choices else None
+    if choices is not None:
+        # Records written before codes were stored hold the label itself.
+        return choices.get(value, value)
+    return value
+
+
+def member_history(member: Member, *, reveal_mobile: bool, limit: int = 100) -> list:
+    """Her change history, newest first, each change with the sentence of its action and
+    (field label, old, new) rows; mobiles masked for readers who may not change her."""
+    records = list(member_changes(member)[:limit])
+    for record in records:
+        record.rows = []
+        for field, (old, new) in (record.changes or {}).items():
+            try:
+                label = Member._meta.get_field(field).verbose_name
+            except FieldDoesNotExist:  # a field that no longer exists keeps its name
+                label = field
+            if field == "mobile" and not reveal_mobile:
+                old, new = mask_mobile(old or ""), mask_mobile(new or "")
+            record.rows.append((label, _readable(field, old), _readable(field, new)))
+    return records
 
 
 def member_by_mobile_or_id(*, mobile: str = "", id_number: str = "", exclude_pk=None):

@@ -1,11 +1,13 @@
-"""Writes on members. Each service is atomic and leaves a record of who did it."""
+"""Writes on members. Each service is atomic, refuses a caller without the ability to do it
+(PermissionDenied, before anything is written), keeps the member counts (members.counts) and
+leaves a record of who did it."""
 
 import datetime
 import json
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
@@ -13,9 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AccessEvent, AccessKind, ChangeRecord
-from audit.services import access_record, change_record
+from audit.services import access_record, change_record, change_record_fields
+from federation import scope
 from federation.models import Organization
+from members.counts import counts_kept
 from members.models import (
+    Honor,
     Member,
     Membership,
     MembershipScope,
@@ -24,7 +29,14 @@ from members.models import (
     TransferRequest,
     TransferStatus,
 )
-from members.selectors import member_by_mobile_or_id
+from members.selectors import (
+    SECRET_FIELDS,
+    creatable_member_fields,
+    member_abilities,
+    member_by_mobile_or_id,
+    members_changeable_by,
+    transfer_abilities,
+)
 
 
 def _labelled(instance, fields: list[str]) -> dict[str, Any]:
@@ -85,6 +97,7 @@ def member_personal_data(*, member: Member) -> dict[str, Any]:
 
 def member_export_personal_data(*, member: Member, by: AbstractBaseUser, request=None) -> bytes:
     """A JSON file staff can hand to the member; the hand-over itself is recorded."""
+    scope.require(member_abilities(user=by, member=member).handle_personal_data)
     document = {
         "exported_at": timezone.now(),
         "exported_by": by.get_username(),
@@ -96,6 +109,10 @@ def member_export_personal_data(*, member: Member, by: AbstractBaseUser, request
     return json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode()
 
 
+# Stored in her record (data, not a sentence of the interface): the federation's own wording.
+ERASED_REASON = "本人申请删除个人信息"
+
+
 @transaction.atomic
 def member_erase(*, member: Member, by: AbstractBaseUser, request=None) -> Member:
     """Remove what identifies her; keep what past statistics count.
@@ -105,15 +122,18 @@ def member_erase(*, member: Member, by: AbstractBaseUser, request=None) -> Membe
     band or occupation stays the same. Removed: name, mobile, ID number, exact birth date,
     ethnicity, shop, tags, notes.
     """
+    scope.require(member_abilities(user=by, member=member).handle_personal_data)
     member = Member.objects.select_for_update().get(pk=member.pk)
     today = timezone.localdate()
     if member.status == MemberStatus.CURRENT:
-        member.status = MemberStatus.LEFT
-        member.left_on = max(today, member.joined_on)
-        member.left_reason = "本人申请删除个人信息"
-        member.memberships.filter(ends_on__isnull=True).update(
-            ends_on=member.left_on, end_reason="本人申请删除个人信息"
-        )
+        with counts_kept([member.pk]):
+            member.status = MemberStatus.LEFT
+            member.left_on = max(today, member.joined_on)
+            member.left_reason = ERASED_REASON
+            member.save(update_fields=["status", "left_on", "left_reason"])
+            member.memberships.filter(ends_on__isnull=True).update(
+                ends_on=member.left_on, end_reason=ERASED_REASON
+            )
     birth_year = member.birth_date.year if member.birth_date else None
     member.name = f"已删除会员{member.pk}"
     member.mobile = ""
@@ -155,30 +175,14 @@ class ConcurrentEditError(Exception):
         super().__init__("member changed meanwhile")
 
 
-# Fields a market chair may correct; ID numbers are for district and cluster staff only.
-CHAIR_FIELDS = [
-    "name",
-    "sex",
-    "mobile",
-    "birth_date",
-    "ethnicity",
-    "political_status",
-    "education",
-    "occupation",
-    "shop",
-    "notes",
-]
-STAFF_FIELDS = [*CHAIR_FIELDS, "id_number", "joined_on"]
-_SECRET_FIELDS = {"id_number"}
-
-
 def _shown(member: Member, field: str):
+    """The value kept in the change history: the stored value (a choice's code, not its
+    label, so that it reads in the reader's language), never a whole ID number."""
     value = getattr(member, field)
-    if field in _SECRET_FIELDS:
+    if field in SECRET_FIELDS:
         return f"…{value[-4:]}" if value else ""
-    display = getattr(member, f"get_{field}_display", None)
-    if callable(display):
-        return display()
+    if field == "shop":
+        return str(value) if value is not None else None
     return value
 
 
@@ -192,35 +196,43 @@ def member_create(
     tags: list[Tag] | tuple = (),
     **fields: Any,
 ) -> Member:
+    scope.require(scope.may_change_members_of(by, market))
+    if home is not None:
+        scope.require(scope.may_change_members_of(by, home))
+    refused = set(fields) - set(creatable_member_fields(by))
+    if refused:
+        raise PermissionDenied(f"fields {sorted(refused)} may not be set by this user")
     member = Member(joined_on=joined_on, **fields)
     member.full_clean()
     member.save(force_insert=True)
-    Membership.objects.create(member=member, organization=market, starts_on=joined_on)
-    if home is not None:
-        Membership.objects.create(member=member, organization=home, starts_on=joined_on)
+    with counts_kept([member.pk]):
+        Membership.objects.create(member=member, organization=market, starts_on=joined_on)
+        if home is not None:
+            Membership.objects.create(member=member, organization=home, starts_on=joined_on)
     if tags:
         member.tags.add(*tags)
     change_record(
         target=member,
         by=by,
         action="create",
-        summary=f"登记入会：{market}" + (f"，{home}" if home else ""),
+        params={"market": market.name, "home": home.name if home else ""},
     )
     return member
 
 
 @transaction.atomic
-def member_update(
-    *, member: Member, version: int, by: AbstractBaseUser, allowed: list[str], **fields: Any
-) -> Member:
+def member_update(*, member: Member, version: int, by: AbstractBaseUser, **fields: Any) -> Member:
     """Save the fields the editor's role allows; refuse if the member changed meanwhile."""
+    abilities = member_abilities(user=by, member=member)
+    scope.require(abilities.change)
+    refused = set(fields) - set(abilities.edit_fields)
+    if refused:
+        raise PermissionDenied(f"fields {sorted(refused)} may not be changed by this user")
     locked = Member.objects.select_for_update().get(pk=member.pk)
     if locked.version != version:
         raise ConcurrentEditError(member_latest_change(locked))
     changes = {}
     for name, value in fields.items():
-        if name not in allowed:
-            raise PermissionError(f"field {name!r} may not be changed by this role")
         before = _shown(locked, name)
         setattr(locked, name, value)
         after = _shown(locked, name)
@@ -233,11 +245,7 @@ def member_update(
     locked.save(update_fields=[*fields, "version", "updated_at"])
     locked.refresh_from_db(fields=["version"])
     change_record(
-        target=locked,
-        by=by,
-        action="update",
-        summary="修改：" + "、".join(str(Member._meta.get_field(f).verbose_name) for f in changes),
-        changes=changes,
+        target=locked, by=by, action="update", params={"fields": list(changes)}, changes=changes
     )
     return locked
 
@@ -259,6 +267,7 @@ def member_mark_left(
     *, member: Member, left_on: datetime.date, reason: str, by: AbstractBaseUser
 ) -> Member:
     """One member leaves: checked here with messages, then done as the bulk action does it."""
+    scope.require(member_abilities(user=by, member=member).change)
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.status == MemberStatus.LEFT:
         return member
@@ -280,6 +289,8 @@ def member_restore(
     *, member: Member, market: Organization, restored_on: datetime.date, by: AbstractBaseUser
 ) -> Member:
     """Bring back a member who left (marked by mistake, or she came back)."""
+    scope.require(member_abilities(user=by, member=member).change)
+    scope.require(scope.may_change_members_of(by, market))
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.status == MemberStatus.CURRENT:
         return member
@@ -291,16 +302,53 @@ def member_restore(
             _("%(name)s, a current member, now has this %(field)s.")
             % {"name": holder.name, "field": Member._meta.get_field(field).verbose_name}
         )
-    member.status = MemberStatus.CURRENT
-    member.left_on = None
-    member.left_reason = ""
-    member.version += 1
-    member.save(update_fields=["status", "left_on", "left_reason", "version", "updated_at"])
-    Membership.objects.create(member=member, organization=market, starts_on=restored_on)
+    with counts_kept([member.pk]):
+        member.status = MemberStatus.CURRENT
+        member.left_on = None
+        member.left_reason = ""
+        member.version += 1
+        member.save(update_fields=["status", "left_on", "left_reason", "version", "updated_at"])
+        Membership.objects.create(member=member, organization=market, starts_on=restored_on)
     change_record(
-        target=member, by=by, action="restore", summary=f"恢复会籍：{market}（{restored_on}）"
+        target=member,
+        by=by,
+        action="restore",
+        params={"market": market.name, "date": restored_on},
     )
     return member
+
+
+# --- Honors ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def honor_award(
+    *, member: Member, kind: str, year: int, awarded_by: Organization, by: AbstractBaseUser
+) -> Honor:
+    scope.require(member_abilities(user=by, member=member).change)
+    scope.require(scope.may_change_members_of(by, awarded_by) or by.is_superuser)
+    honor = Honor(member=member, kind=kind, year=year, awarded_by=awarded_by)
+    honor.full_clean()
+    honor.save(force_insert=True)
+    change_record(
+        target=member,
+        by=by,
+        action="honor_awarded",
+        params={"kind": kind, "year": year, "by": awarded_by.name},
+    )
+    return honor
+
+
+@transaction.atomic
+def honor_withdraw(*, honor: Honor, by: AbstractBaseUser) -> None:
+    scope.require(member_abilities(user=by, member=honor.member).change)
+    change_record(
+        target=honor.member,
+        by=by,
+        action="honor_withdrawn",
+        params={"kind": honor.kind, "year": honor.year, "by": honor.awarded_by.name},
+    )
+    honor.delete()
 
 
 # --- Transfers between markets ---------------------------------------------------------
@@ -316,6 +364,12 @@ def transfer_request(
     by: AbstractBaseUser,
     by_receiver: bool,
 ) -> TransferRequest:
+    """Asked by the market she leaves (by_receiver False: her chair pushes her) or by the
+    market she moves to (True: the receiving chair asks for her); the other side confirms."""
+    if by_receiver:
+        scope.require(scope.may_change_members_of(by, to_organization))
+    else:
+        scope.require(member_abilities(user=by, member=member).change)
     member = Member.objects.select_for_update().get(pk=member.pk)
     current = member.memberships.filter(ends_on__isnull=True, scope=MembershipScope.MARKET).first()
     if member.status != MemberStatus.CURRENT or current is None:
@@ -342,7 +396,11 @@ def transfer_request(
         target=member,
         by=by,
         action="transfer_requested",
-        summary=f"申请调动：{current.organization} → {to_organization}（{effective_on}）",
+        params={
+            "from": current.organization.name,
+            "to": to_organization.name,
+            "date": effective_on,
+        },
     )
     return transfer
 
@@ -350,6 +408,7 @@ def transfer_request(
 @transaction.atomic
 def transfer_confirm(*, transfer: TransferRequest, by: AbstractBaseUser) -> TransferRequest:
     """The other side agrees: the old market membership ends, the new one starts."""
+    scope.require(transfer_abilities(user=by, transfer=transfer).decide)
     transfer = TransferRequest.objects.select_for_update().get(pk=transfer.pk)
     if transfer.status != TransferStatus.PENDING:
         raise ValidationError(_("This transfer has already been decided."))
@@ -359,17 +418,18 @@ def transfer_confirm(*, transfer: TransferRequest, by: AbstractBaseUser) -> Tran
     ).first()
     if old is None or member.status != MemberStatus.CURRENT:
         raise ValidationError(_("She is no longer a member of the market she was to leave."))
-    old.ends_on = transfer.effective_on
-    old.end_reason = f"调至{transfer.to_organization}"
-    old.save(update_fields=["ends_on", "end_reason"])
-    # Her homes belong to the market she leaves: those memberships end with it.
-    from_subtree = Organization.objects.subtree_of([transfer.from_organization])
-    member.memberships.filter(
-        ends_on__isnull=True, scope=MembershipScope.HOME, organization__in=from_subtree
-    ).update(ends_on=transfer.effective_on, end_reason=f"调至{transfer.to_organization}")
-    Membership.objects.create(
-        member=member, organization=transfer.to_organization, starts_on=transfer.effective_on
-    )
+    with counts_kept([member.pk]):
+        old.ends_on = transfer.effective_on
+        old.end_reason = f"调至{transfer.to_organization}"
+        old.save(update_fields=["ends_on", "end_reason"])
+        # Her homes belong to the market she leaves: those memberships end with it.
+        from_subtree = Organization.objects.subtree_of([transfer.from_organization])
+        member.memberships.filter(
+            ends_on__isnull=True, scope=MembershipScope.HOME, organization__in=from_subtree
+        ).update(ends_on=transfer.effective_on, end_reason=f"调至{transfer.to_organization}")
+        Membership.objects.create(
+            member=member, organization=transfer.to_organization, starts_on=transfer.effective_on
+        )
     if member.shop_id and member.shop.market.federation_id == transfer.from_organization.pk:
         member.shop = None
         member.save(update_fields=["shop", "updated_at"])
@@ -382,8 +442,11 @@ def transfer_confirm(*, transfer: TransferRequest, by: AbstractBaseUser) -> Tran
         target=member,
         by=by,
         action="transfer_confirmed",
-        summary=f"调动确认：{transfer.from_organization} → {transfer.to_organization}"
-        f"（{transfer.effective_on}）",
+        params={
+            "from": transfer.from_organization.name,
+            "to": transfer.to_organization.name,
+            "date": transfer.effective_on,
+        },
     )
     return transfer
 
@@ -392,6 +455,9 @@ def transfer_confirm(*, transfer: TransferRequest, by: AbstractBaseUser) -> Tran
 def transfer_decline(
     *, transfer: TransferRequest, by: AbstractBaseUser, cancel: bool = False
 ) -> TransferRequest:
+    """Rejected by the side asked to confirm, or withdrawn (cancel) by the side that asked."""
+    abilities = transfer_abilities(user=by, transfer=transfer)
+    scope.require(abilities.cancel if cancel else abilities.decide)
     transfer = TransferRequest.objects.select_for_update().get(pk=transfer.pk)
     if transfer.status != TransferStatus.PENDING:
         raise ValidationError(_("This transfer has already been decided."))
@@ -403,8 +469,7 @@ def transfer_decline(
         target=transfer.member,
         by=by,
         action="transfer_cancelled" if cancel else "transfer_rejected",
-        summary=("撤回调动：" if cancel else "拒绝调动：")
-        + f"{transfer.from_organization} → {transfer.to_organization}",
+        params={"from": transfer.from_organization.name, "to": transfer.to_organization.name},
     )
     return transfer
 
@@ -412,22 +477,50 @@ def transfer_decline(
 # --- Bulk actions on a selection -------------------------------------------------------
 
 
-@transaction.atomic
-def members_add_tag(*, members: QuerySet, tag: Tag, by: AbstractBaseUser) -> int:
-    through = Member.tags.through
-    ids = list(members.exclude(tags=tag).values_list("pk", flat=True))
-    through.objects.bulk_create([through(member_id=pk, tag_id=tag.pk) for pk in ids])
-    _bulk_history(ids, by=by, action="tag_added", summary=f"添加标签：{tag}")
-    return len(ids)
+def _changeable_ids(members: QuerySet, by: AbstractBaseUser) -> list[int]:
+    """The selected members' ids, refused as a whole if any of them is outside what the
+    user may change (the selection is made within her scope; a crafted one is not)."""
+    outside = members.exclude(pk__in=members_changeable_by(by).values("pk"))
+    scope.require(not outside.exists())
+    return list(members.order_by("pk").values_list("pk", flat=True))
+
+
+def _lock_members(ids: list[int]) -> None:
+    # In the order of their ids, so that two bulk actions on overlapping selections queue
+    # up instead of deadlocking; the counts then read each member's "before" once.
+    list(Member.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
 
 
 @transaction.atomic
-def members_remove_tag(*, members: QuerySet, tag: Tag, by: AbstractBaseUser) -> int:
+def members_add_tag(*, members: QuerySet, tag_name: str, by: AbstractBaseUser) -> int:
+    """Tag the members, creating the tag if it is new (only for those who may edit)."""
+    scope.require(scope.has_editing_role(by))
+    ids = _changeable_ids(members, by)
+    tag, _created = Tag.objects.get_or_create(name=tag_name.strip())
     through = Member.tags.through
-    ids = list(members.filter(tags=tag).values_list("pk", flat=True))
-    through.objects.filter(member_id__in=ids, tag_id=tag.pk).delete()
-    _bulk_history(ids, by=by, action="tag_removed", summary=f"移除标签：{tag}")
-    return len(ids)
+    tagged = set(
+        through.objects.filter(tag=tag, member_id__in=ids).values_list("member_id", flat=True)
+    )
+    new = [pk for pk in ids if pk not in tagged]
+    through.objects.bulk_create([through(member_id=pk, tag_id=tag.pk) for pk in new])
+    _bulk_history(new, by=by, action="tag_added", params={"tag": tag.name})
+    return len(new)
+
+
+@transaction.atomic
+def members_remove_tag(*, members: QuerySet, tag_name: str, by: AbstractBaseUser) -> int:
+    scope.require(scope.has_editing_role(by))
+    ids = _changeable_ids(members, by)
+    tag = Tag.objects.filter(name=tag_name.strip()).first()
+    if tag is None:
+        return 0
+    through = Member.tags.through
+    tagged = list(
+        through.objects.filter(tag=tag, member_id__in=ids).values_list("member_id", flat=True)
+    )
+    through.objects.filter(member_id__in=tagged, tag_id=tag.pk).delete()
+    _bulk_history(tagged, by=by, action="tag_removed", params={"tag": tag.name})
+    return len(tagged)
 
 
 @transaction.atomic
@@ -435,26 +528,30 @@ def members_assign_home(
     *, members: QuerySet, home: Organization, starts_on: datetime.date, by: AbstractBaseUser
 ) -> int:
     """Put current members into a women's home or micro-home (leaving their other homes)."""
+    scope.require(scope.may_change_members_of(by, home))
+    selected = _changeable_ids(members, by)
     already_there = Membership.objects.filter(
         member=OuterRef("pk"), organization=home, ends_on__isnull=True
     )
     ids = list(
-        members.filter(status=MemberStatus.CURRENT)
+        Member.objects.filter(pk__in=selected, status=MemberStatus.CURRENT)
         .exclude(Exists(already_there))
         .values_list("pk", flat=True)
     )
-    Membership.objects.filter(
-        member_id__in=ids, scope=MembershipScope.HOME, ends_on__isnull=True
-    ).exclude(starts_on__gt=starts_on).update(ends_on=starts_on, end_reason=f"转入{home}")
-    Membership.objects.bulk_create(
-        [
-            Membership(
-                member_id=pk, organization=home, starts_on=starts_on, scope=MembershipScope.HOME
-            )
-            for pk in ids
-        ]
-    )
-    _bulk_history(ids, by=by, action="home_assigned", summary=f"加入：{home}（{starts_on}）")
+    _lock_members(ids)
+    with counts_kept(ids):
+        Membership.objects.filter(
+            member_id__in=ids, scope=MembershipScope.HOME, ends_on__isnull=True
+        ).exclude(starts_on__gt=starts_on).update(ends_on=starts_on, end_reason=f"转入{home}")
+        Membership.objects.bulk_create(
+            [
+                Membership(
+                    member_id=pk, organization=home, starts_on=starts_on, scope=MembershipScope.HOME
+                )
+                for pk in ids
+            ]
+        )
+    _bulk_history(ids, by=by, action="home_assigned", params={"home": home.name, "date": starts_on})
     return len(ids)
 
 
@@ -462,39 +559,41 @@ def members_assign_home(
 def members_mark_left(
     *, members: QuerySet, left_on: datetime.date, reason: str, by: AbstractBaseUser
 ) -> int:
+    selected = _changeable_ids(members, by)
     # Members whose current membership began after that date are left out, not cut short.
     started_later = Membership.objects.filter(
         member=OuterRef("pk"), ends_on__isnull=True, starts_on__gt=left_on
     )
     ids = list(
-        members.filter(status=MemberStatus.CURRENT, joined_on__lte=left_on)
+        Member.objects.filter(pk__in=selected, status=MemberStatus.CURRENT, joined_on__lte=left_on)
         .exclude(Exists(started_later))
         .values_list("pk", flat=True)
     )
-    Membership.objects.filter(member_id__in=ids, ends_on__isnull=True).update(
-        ends_on=left_on, end_reason=reason
-    )
-    Member.objects.filter(pk__in=ids).update(
-        status=MemberStatus.LEFT,
-        left_on=left_on,
-        left_reason=reason,
-        version=F("version") + 1,
-        updated_at=timezone.now(),
-    )
-    _bulk_history(ids, by=by, action="left", summary=f"离开（{left_on}）：{reason}")
+    _lock_members(ids)
+    with counts_kept(ids):
+        Membership.objects.filter(member_id__in=ids, ends_on__isnull=True).update(
+            ends_on=left_on, end_reason=reason
+        )
+        Member.objects.filter(pk__in=ids).update(
+            status=MemberStatus.LEFT,
+            left_on=left_on,
+            left_reason=reason,
+            version=F("version") + 1,
+            updated_at=timezone.now(),
+        )
+    _bulk_history(ids, by=by, action="left", params={"date": left_on, "reason": reason})
     return len(ids)
 
 
-def _bulk_history(ids: list[int], *, by: AbstractBaseUser, action: str, summary: str) -> None:
+def _bulk_history(
+    ids: list[int], *, by: AbstractBaseUser, action: str, params: dict[str, Any]
+) -> None:
     ChangeRecord.objects.bulk_create(
         [
             ChangeRecord(
-                user=by,
-                username=by.get_username(),
-                object_type="members.member",
-                object_id=str(pk),
-                action=action,
-                summary=summary,
+                **change_record_fields(
+                    target_type="members.member", target_id=pk, by=by, action=action, params=params
+                )
             )
             for pk in ids
         ],

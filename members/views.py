@@ -10,14 +10,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.models import AccessKind
 from audit.services import access_record, get_visible_or_404
+from common.htmx import fragment_or_page
 from federation import choices
 from federation.models import Organization
-from federation.selectors import (
-    can_see_id_numbers,
-    has_editing_role,
-    organizations_changeable_by,
-)
+from federation.scope import can_see_id_numbers, has_editing_role
 from members import selectors, services
+from members.choices import tag_choices
 from members.forms import (
     BulkForm,
     DirectoryForm,
@@ -26,14 +24,7 @@ from members.forms import (
     MemberForm,
     TransferForm,
 )
-from members.models import (
-    Member,
-    MemberStatus,
-    Tag,
-    TransferRequest,
-    TransferStatus,
-    mask_mobile,
-)
+from members.models import Member, MemberStatus, TransferStatus
 from members.selectors import DirectoryQuery
 
 PAGE_SIZE = 50
@@ -62,10 +53,6 @@ def _form_errors_from(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
-
-
-def _editable_fields(user) -> list[str]:
-    return services.STAFF_FIELDS if can_see_id_numbers(user) else services.CHAIR_FIELDS
 
 
 # --- The directory ------------------------------------------------------------------------
@@ -101,11 +88,9 @@ def member_list(request: HttpRequest) -> HttpResponse:
         ),
         "can_change": has_editing_role(request.user),
         "bulk": BulkForm(homes=choices.changeable_home_choices(request.user)),
-        "tags": choices.tag_choices(),
+        "tags": tag_choices(),
     }
-    if request.htmx and request.htmx.target == "results":
-        return render(request, "members/member_list.html#results", context)
-    return render(request, "members/member_list.html", context)
+    return fragment_or_page(request, "members/member_list.html", "results", context)
 
 
 @require_POST
@@ -126,17 +111,10 @@ def member_bulk(request: HttpRequest) -> HttpResponse:
         changeable=True,
     )
     action = data["action"]
-    if action in {"add_tag", "remove_tag"}:
-        if action == "add_tag":
-            tag, _created = Tag.objects.get_or_create(name=data["tag"].strip())
-            count = services.members_add_tag(members=chosen, tag=tag, by=request.user)
-        else:
-            tag = Tag.objects.filter(name=data["tag"].strip()).first()
-            count = (
-                0
-                if tag is None
-                else services.members_remove_tag(members=chosen, tag=tag, by=request.user)
-            )
+    if action == "add_tag":
+        count = services.members_add_tag(members=chosen, tag_name=data["tag"], by=request.user)
+    elif action == "remove_tag":
+        count = services.members_remove_tag(members=chosen, tag_name=data["tag"], by=request.user)
     elif action == "assign_home":
         home = Organization.objects.get(pk=data["home"])  # one of her changeable homes
         count = services.members_assign_home(
@@ -154,7 +132,7 @@ def _directory_form(request: HttpRequest, data) -> DirectoryForm:
     return DirectoryForm(
         data,
         organizations=choices.visible_organization_choices(request.user),
-        tags=choices.tag_choices(),
+        tags=tag_choices(),
     )
 
 
@@ -179,36 +157,20 @@ def _member_or_404(request: HttpRequest, pk: int, *, changeable: bool = False) -
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _member_or_404(request, pk)  # 404 (and a record of the attempt) outside her scope
     member = selectors.member_record(user=request.user, pk=pk)
-    can_change = selectors.members_changeable_by(request.user).filter(pk=pk).exists()
+    can = selectors.member_abilities(user=request.user, member=member)
     context = {
         "member": member,
         "market": selectors.current_market(member),
         "homes": selectors.current_homes(member),
-        "changes": _history(selectors.member_changes(member)[:100], reveal=can_change),
-        "can_change": can_change,
-        "can_see_id": can_see_id_numbers(request.user),
+        "changes": selectors.member_history(member, reveal_mobile=can.change),
+        "can": can,
+        "can_change": can.change,
+        "can_see_id": can.see_id_number,
         "pending_transfer": member.transfers.filter(status=TransferStatus.PENDING)
         .select_related("to_organization", "from_organization")
         .first(),
     }
     return render(request, "members/member_detail.html", context)
-
-
-def _history(changes, *, reveal: bool) -> list:
-    """Field names as people read them; mobiles masked for readers who may not change her."""
-    rows = []
-    for change in changes:
-        change.rows = []
-        for field, (old, new) in (change.changes or {}).items():
-            try:
-                label = Member._meta.get_field(field).verbose_name
-            except Exception:  # a field that no longer exists keeps its name
-                label = field
-            if field == "mobile" and not reveal:
-                old, new = mask_mobile(old or ""), mask_mobile(new or "")
-            change.rows.append((label, old, new))
-        rows.append(change)
-    return rows
 
 
 @require_POST
@@ -230,7 +192,7 @@ def member_create(request: HttpRequest) -> HttpResponse:
     markets = selectors.market_federations_changeable_by(request.user)
     if not markets.exists():
         raise PermissionDenied
-    allowed = [*_editable_fields(request.user), "joined_on"]
+    allowed = selectors.creatable_member_fields(request.user)
     place = MemberCreatePlaceForm(
         request.POST or None, markets=markets, homes=selectors.homes_changeable_by(request.user)
     )
@@ -297,7 +259,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = MemberForm(
         request.POST or None,
         instance=member,
-        allowed=_editable_fields(request.user),
+        allowed=selectors.editable_member_fields(request.user),
         market=market,
     )
     if request.method == "POST" and form.is_valid():
@@ -306,7 +268,6 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 member=member,
                 version=form.cleaned_data["version"] or 0,
                 by=request.user,
-                allowed=_editable_fields(request.user),
                 **form.changed_values(),
             )
         except services.ConcurrentEditError as error:
@@ -353,16 +314,7 @@ def member_leave(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def member_restore(request: HttpRequest, pk: int) -> HttpResponse:
     member = _member_or_404(request, pk, changeable=True)
-    last = (
-        member.memberships.filter(scope="market")
-        .select_related("organization")
-        .order_by("-starts_on")
-        .first()
-    )
-    markets = selectors.market_federations_changeable_by(request.user)
-    market = (
-        last.organization if last and markets.filter(pk=last.organization_id).exists() else None
-    )
+    market = selectors.restore_market_for(user=request.user, member=member)
     if market is None:
         raise PermissionDenied
     try:
@@ -442,49 +394,29 @@ def member_transfer_in(request: HttpRequest) -> HttpResponse:
 @require_GET
 def transfer_list(request: HttpRequest) -> HttpResponse:
     transfers = list(selectors.transfers_for(request.user))
-    scope = set(organizations_changeable_by(request.user).values_list("pk", flat=True))
     for transfer in transfers:
-        transfer.can_confirm = _may_decide(transfer, scope)
-        transfer.can_cancel = _may_cancel(transfer, scope, request.user)
+        transfer.can = selectors.transfer_abilities(user=request.user, transfer=transfer)
     return render(request, "members/transfer_list.html", {"transfers": transfers})
-
-
-def _may_decide(transfer: TransferRequest, scope: set[int]) -> bool:
-    other_side = (
-        transfer.from_organization_id
-        if transfer.requested_by_receiver
-        else transfer.to_organization_id
-    )
-    return other_side in scope
-
-
-def _may_cancel(transfer: TransferRequest, scope: set[int], user) -> bool:
-    """The side that asked may withdraw its request."""
-    own_side = (
-        transfer.to_organization_id
-        if transfer.requested_by_receiver
-        else transfer.from_organization_id
-    )
-    return transfer.requested_by_id == user.pk or own_side in scope
 
 
 @require_POST
 def transfer_decide(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = get_visible_or_404(request, selectors.transfers_for(request.user), pk=pk)
     decision = request.POST.get("decision")
-    scope = set(organizations_changeable_by(request.user).values_list("pk", flat=True))
+    can = selectors.transfer_abilities(user=request.user, transfer=transfer)
     try:
-        if decision in {"confirm", "reject"}:
-            if not _may_decide(transfer, scope):
+        if decision == "confirm":
+            if not can.decide:
                 raise PermissionDenied
-            if decision == "confirm":
-                services.transfer_confirm(transfer=transfer, by=request.user)
-                messages.success(request, _("Transfer confirmed."))
-            else:
-                services.transfer_decline(transfer=transfer, by=request.user)
-                messages.success(request, _("Transfer rejected."))
+            services.transfer_confirm(transfer=transfer, by=request.user)
+            messages.success(request, _("Transfer confirmed."))
+        elif decision == "reject":
+            if not can.decide:
+                raise PermissionDenied
+            services.transfer_decline(transfer=transfer, by=request.user)
+            messages.success(request, _("Transfer rejected."))
         elif decision == "cancel":
-            if not _may_cancel(transfer, scope, request.user):
+            if not can.cancel:
                 raise PermissionDenied
             services.transfer_decline(transfer=transfer, by=request.user, cancel=True)
             messages.success(request, _("Transfer withdrawn."))

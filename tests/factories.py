@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 
 from federation.models import Office, Organization, OrganizationKind, RoleGrant, Term
 from markets.models import Market, Shop, ShopCategory
+from members.counts import counts_kept
 from members.models import Member, Membership, Occupation
 from members.validators import id_number_check_char
 
@@ -79,11 +80,19 @@ class MemberFactory(factory.django.DjangoModelFactory):
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
+    """A membership as test data; the member counts follow it as the services keep them."""
+
     class Meta:
         model = Membership
 
     member = factory.SubFactory(MemberFactory)
     starts_on = datetime.date(2019, 6, 1)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        member = kwargs["member"]
+        with counts_kept([member.pk]):
+            return super()._create(model_class, *args, **kwargs)
 
 
 class TermFactory(factory.django.DjangoModelFactory):

@@ -44,8 +44,8 @@ def test_payloads_in_free_text_fields_are_escaped_everywhere(
     change_record(
         target=member,
         by=district_staff,
-        action="update",
-        summary=payload,
+        action="restore",
+        params={"market": payload, "date": "2026-01-01"},
         changes={"notes": ("", payload)},
     )
     ShopFactory(market=district.market_a, business_name=payload)

@@ -3,9 +3,9 @@ import datetime
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from dashboard.selectors import dashboard_counts
 from federation.models import Role
-from federation.selectors import (
-    dashboard_counts,
+from federation.scope import (
     organizations_changeable_by,
     organizations_visible_to,
     organizations_with_member_access,

@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import AccountSecurity
 from audit.models import ChangeRecord
-from federation import services
+from elections import services
+from federation import services as federation_services
 from federation.models import Office, Position, Role, RoleGrant, Term
 from members.models import MemberStatus
 from tests.conftest import _persona
@@ -129,7 +130,7 @@ def test_election_is_recorded_with_a_readable_summary(market, people, district_s
         object_type="federation.organization", object_id=str(market.pk), action="election"
     ).first()
     assert record.user == district_staff
-    assert "2" in record.summary and "赵丹" in record.summary and "王芳" in record.summary
+    assert "2" in record.text and "赵丹" in record.text and "王芳" in record.text
     assert record.changes["term"] == [1, 2]
     assert record.changes["chair"] == ["刘意", "赵丹"]
 
@@ -296,7 +297,7 @@ def test_replacing_the_chair_mid_term_leaves_one_sitting_chair(
     sitting_chairs = Office.objects.current().filter(organization=market, position="chair")
     assert [office.member.name for office in sitting_chairs] == ["王芳"]
     record = ChangeRecord.objects.filter(action="office_replace").get()
-    assert "刘意" in record.summary and "王芳" in record.summary
+    assert "刘意" in record.text and "王芳" in record.text
 
 
 def test_a_vice_chair_moving_up_to_chair_leaves_her_vice_chair_office(
@@ -410,17 +411,17 @@ def new_login(username="newcomer"):
 
 
 def test_district_staff_may_grant_any_role_within_her_scope(district, district_staff):
-    grant = services.role_grant_add(
+    grant = federation_services.role_grant_add(
         user=new_login(), role=Role.DISTRICT_STAFF, organization=district.cluster, by=district_staff
     )
     assert grant.granted_by == district_staff
     record = ChangeRecord.objects.get(action="role_grant")
-    assert record.object_id == str(district.cluster.pk) and "newcomer" in record.summary
+    assert record.object_id == str(district.cluster.pk) and "newcomer" in record.text
 
 
 def test_cluster_staff_grants_a_market_chair_in_her_scope(district, cluster_staff):
     market = district.market_b.federation
-    services.role_grant_add(
+    federation_services.role_grant_add(
         user=new_login(), role=Role.MARKET_CHAIR, organization=market, by=cluster_staff
     )
     assert RoleGrant.objects.filter(organization=market, role=Role.MARKET_CHAIR).exists()
@@ -428,7 +429,7 @@ def test_cluster_staff_grants_a_market_chair_in_her_scope(district, cluster_staf
 
 def test_cluster_staff_cannot_grant_district_staff(district, cluster_staff):
     with pytest.raises(PermissionDenied):
-        services.role_grant_add(
+        federation_services.role_grant_add(
             user=new_login(),
             role=Role.DISTRICT_STAFF,
             organization=district.market_a.federation,
@@ -441,28 +442,30 @@ def test_chair_cannot_grant_anything(district, chair_a):
     user = new_login()
     for role in (Role.MARKET_CHAIR, Role.HOME_MANAGER, Role.VIEWER):
         with pytest.raises(PermissionDenied):
-            services.role_grant_add(user=user, role=role, organization=district.home_a, by=chair_a)
+            federation_services.role_grant_add(
+                user=user, role=role, organization=district.home_a, by=chair_a
+            )
     assert not RoleGrant.objects.filter(user__username="newcomer").exists()
 
 
 def test_nobody_grants_outside_her_administered_scope(district, district_staff, cluster_staff):
     with pytest.raises(PermissionDenied):
-        services.role_grant_add(
+        federation_services.role_grant_add(
             user=new_login("a"), role=Role.VIEWER, organization=district.city, by=district_staff
         )
     with pytest.raises(PermissionDenied):
-        services.role_grant_add(
+        federation_services.role_grant_add(
             user=new_login("b"), role=Role.VIEWER, organization=district.district, by=cluster_staff
         )
 
 
 def test_the_same_grant_twice_is_refused(district, district_staff):
     user = new_login()
-    services.role_grant_add(
+    federation_services.role_grant_add(
         user=user, role=Role.VIEWER, organization=district.cluster, by=district_staff
     )
     with pytest.raises(ValidationError) as excinfo:
-        services.role_grant_add(
+        federation_services.role_grant_add(
             user=user, role=Role.VIEWER, organization=district.cluster, by=district_staff
         )
     assert excinfo.value.code == "duplicate"
@@ -471,7 +474,7 @@ def test_the_same_grant_twice_is_refused(district, district_staff):
 def test_user_cannot_revoke_her_own_last_administering_grant(district, district_staff):
     grant = district_staff.role_grants.get()
     with pytest.raises(ValidationError) as excinfo:
-        services.role_grant_revoke(grant=grant, by=district_staff)
+        federation_services.role_grant_revoke(grant=grant, by=district_staff)
     assert excinfo.value.code == "last_admin_role"
     assert RoleGrant.objects.filter(pk=grant.pk).exists()
 
@@ -480,7 +483,7 @@ def test_user_may_revoke_her_own_grant_while_another_remains(district, district_
     extra = RoleGrant.objects.create(
         user=district_staff, role=Role.CLUSTER_STAFF, organization=district.cluster
     )
-    services.role_grant_revoke(grant=extra, by=district_staff)
+    federation_services.role_grant_revoke(grant=extra, by=district_staff)
     assert not RoleGrant.objects.filter(pk=extra.pk).exists()
     assert ChangeRecord.objects.filter(action="role_revoke").exists()
 
@@ -490,13 +493,13 @@ def test_cluster_staff_cannot_revoke_a_district_staff_grant(district, cluster_st
         user=new_login(), role=Role.DISTRICT_STAFF, organization=district.cluster
     )
     with pytest.raises(PermissionDenied):
-        services.role_grant_revoke(grant=grant, by=cluster_staff)
+        federation_services.role_grant_revoke(grant=grant, by=cluster_staff)
     assert RoleGrant.objects.filter(pk=grant.pk).exists()
 
 
 def test_new_login_gets_a_temporary_password_that_must_be_changed(district, cluster_staff):
     market = district.market_a.federation
-    user, password = services.login_create(
+    user, password = federation_services.login_create(
         username="shaoxing_chair",
         full_name="赵丹",
         role=Role.MARKET_CHAIR,
@@ -512,7 +515,7 @@ def test_new_login_gets_a_temporary_password_that_must_be_changed(district, clus
 
 def test_new_login_refuses_a_taken_username_in_any_case(district, district_staff):
     with pytest.raises(ValidationError) as excinfo:
-        services.login_create(
+        federation_services.login_create(
             username="District_Staff",
             full_name="某人",
             role=Role.VIEWER,
@@ -525,7 +528,7 @@ def test_new_login_refuses_a_taken_username_in_any_case(district, district_staff
 
 def test_new_login_is_not_created_when_the_role_may_not_be_granted(district, cluster_staff):
     with pytest.raises(PermissionDenied):
-        services.login_create(
+        federation_services.login_create(
             username="boss",
             full_name="某人",
             role=Role.DISTRICT_STAFF,

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.models import AccountSecurity
 from audit.models import AccessEvent, AccessKind
-from federation import services
+from elections import services
 from federation.models import Office, OrganizationKind, Position, Role, RoleGrant, Term
 from tests.conftest import _persona
 from tests.factories import MemberFactory, MembershipFactory, OrganizationFactory

@@ -1,0 +1,1 @@
+"""Helpers shared by every app: the bottom layer, importing none of the apps above it."""

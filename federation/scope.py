@@ -1,0 +1,220 @@
+"""The one authority on what a login may do: her role grants, read once per request.
+
+Every other module asks here, through the functions below; none of them reads RoleGrant
+itself. A grant's scope is its organization and everything under it. Pages use these answers
+to show or hide a button; services use the same answers to refuse (PermissionDenied), so that
+the admin, a management command and a Celery task get the answer a page gets.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from federation.models import (
+    ADMINISTERING_ROLES,
+    EDITING_ROLES,
+    MEMBER_READING_ROLES,
+    Organization,
+    OrganizationKind,
+    Role,
+    RoleGrant,
+)
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def _is_superuser(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def _grants(user: User, roles: Iterable[str]) -> list[RoleGrant]:
+    if not user.is_authenticated or not user.is_active:
+        return []
+    # One query per request: every scope question of a page reuses the user's grants.
+    cached = getattr(user, "_role_grants", None)
+    if cached is None:
+        cached = list(RoleGrant.objects.filter(user=user).select_related("organization"))
+        user._role_grants = cached
+    wanted = set(roles)
+    return [grant for grant in cached if grant.role in wanted]
+
+
+def forget_grants(user: User) -> None:
+    """After her grants changed in this request (a service granted or revoked a role)."""
+    if hasattr(user, "_role_grants"):
+        del user._role_grants
+
+
+def _scope(user: User, roles: Iterable[str]) -> QuerySet[Organization]:
+    if _is_superuser(user):
+        return Organization.objects.all()
+    roots = [grant.organization for grant in _grants(user, roles)]
+    if not roots:
+        return Organization.objects.none()
+    return Organization.objects.subtree_of(roots)
+
+
+def _covers(grant: RoleGrant, organization: Organization) -> bool:
+    # The same test as OrganizationQuerySet.subtree_of, on a grant already loaded.
+    return grant.organization_id == organization.pk or organization.path.startswith(
+        grant.organization.descendant_path_prefix
+    )
+
+
+def _in_scope(user: User, roles: Iterable[str], organization: Organization) -> bool:
+    """Whether _scope(user, roles) holds the organization, without another query."""
+    if _is_superuser(user):
+        return True
+    return any(_covers(grant, organization) for grant in _grants(user, roles))
+
+
+# --- Organizations a user may see, change, administer -------------------------------------
+
+
+def organizations_visible_to(user: User) -> QuerySet[Organization]:
+    """Organizations the user may see: the subtree of each of her role grants."""
+    return _scope(user, Role.values)
+
+
+def organizations_changeable_by(user: User) -> QuerySet[Organization]:
+    """Organizations whose members and records the user may change."""
+    return _scope(user, EDITING_ROLES)
+
+
+def organizations_administered_by(user: User) -> QuerySet[Organization]:
+    """Where the user runs elections and manages logins: district and cluster staff only."""
+    return _scope(user, ADMINISTERING_ROLES)
+
+
+def organizations_with_member_access(user: User) -> QuerySet[Organization]:
+    """Organizations whose rosters the user may read (a counsellor sees none)."""
+    return _scope(user, MEMBER_READING_ROLES)
+
+
+def may_see(user: User, organization: Organization) -> bool:
+    return _in_scope(user, Role.values, organization)
+
+
+def may_read_members_of(user: User, organization: Organization) -> bool:
+    return _in_scope(user, MEMBER_READING_ROLES, organization)
+
+
+def may_change_members_of(user: User, organization: Organization) -> bool:
+    return _in_scope(user, EDITING_ROLES, organization)
+
+
+def may_administer(user: User, organization: Organization) -> bool:
+    """Elections, officers and logins of the organization."""
+    return _in_scope(user, ADMINISTERING_ROLES, organization)
+
+
+def require(allowed: bool) -> None:
+    """For services: refuse before anything is read or written."""
+    if not allowed:
+        raise PermissionDenied
+
+
+# --- What a user may do at all ---------------------------------------------------------------
+
+
+def has_editing_role(user: User) -> bool:
+    """Whether the user may change anything at all (answered from the cached grants)."""
+    return _is_superuser(user) or bool(_grants(user, EDITING_ROLES))
+
+
+def has_member_access(user: User) -> bool:
+    """Whether the user reads any roster (a counsellor does not)."""
+    return _is_superuser(user) or bool(_grants(user, MEMBER_READING_ROLES))
+
+
+def can_see_id_numbers(user: User) -> bool:
+    """ID numbers are for district and cluster staff; chairs and viewers never see them."""
+    return _is_superuser(user) or bool(_grants(user, ADMINISTERING_ROLES))
+
+
+def can_read_access_log(user: User) -> bool:
+    return _is_superuser(user) or bool(_grants(user, {Role.DISTRICT_STAFF}))
+
+
+def can_handle_personal_data(user: User) -> bool:
+    """PIPL requests (hand over everything held about her, erase her data): district staff."""
+    return _is_superuser(user) or bool(_grants(user, {Role.DISTRICT_STAFF}))
+
+
+def needs_second_factor(user: User) -> bool:
+    """District staff hold the whole district's data: the rule accounts asks about."""
+    return bool(_grants(user, {Role.DISTRICT_STAFF}))
+
+
+def user_roles(user: User) -> list[RoleGrant]:
+    return _grants(user, Role.values)
+
+
+def grants_key(user: User) -> str:
+    """What decides this user's scope, as a cache key: equal keys, equal answers."""
+    if _is_superuser(user):
+        return "superuser"
+    return ",".join(
+        f"{g.role}:{g.organization_id}"
+        for g in sorted(_grants(user, Role.values), key=lambda g: (g.role, g.organization_id))
+    )
+
+
+# --- One organization -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrganizationAbilities:
+    """What the user may do on one organization's page."""
+
+    read_roster: bool  # members, and officers by name
+    administer: bool  # elections, officers, logins
+
+
+def organization_abilities(*, user: User, organization: Organization) -> OrganizationAbilities:
+    return OrganizationAbilities(
+        read_roster=may_read_members_of(user, organization),
+        administer=may_administer(user, organization),
+    )
+
+
+def roles_grantable_by(*, user: User, organization: Organization) -> list[str]:
+    """The roles the user may grant (or revoke) on the organization.
+
+    District staff grant any role within their scope; cluster staff any role but district
+    staff; nobody else grants anything.
+    """
+    if _is_superuser(user):
+        return list(Role.values)
+    held = {g.role for g in _grants(user, ADMINISTERING_ROLES) if _covers(g, organization)}
+    if Role.DISTRICT_STAFF in held:
+        return list(Role.values)
+    if Role.CLUSTER_STAFF in held:
+        return [role for role in Role.values if role != Role.DISTRICT_STAFF]
+    return []
+
+
+def organization_role_grants(organization: Organization) -> QuerySet[RoleGrant]:
+    """The logins holding a role on this organization (its logins page)."""
+    return (
+        RoleGrant.objects.filter(organization=organization)
+        .select_related("user", "granted_by")
+        .order_by("role", "user__username")
+    )
+
+
+def role_grant_exists(*, user: AbstractBaseUser, role: str, organization: Organization) -> bool:
+    return RoleGrant.objects.filter(user=user, role=role, organization=organization).exists()
+
+
+def administering_grant_ids(user: AbstractBaseUser, *, for_update: bool = False) -> list[int]:
+    grants = RoleGrant.objects.filter(user=user, role__in=ADMINISTERING_ROLES)
+    if for_update:
+        grants = grants.select_for_update()
+    return list(grants.values_list("pk", flat=True))
+
+
+HOME_KINDS = frozenset({OrganizationKind.WOMENS_HOME, OrganizationKind.MICRO_HOME})
