@@ -8,6 +8,7 @@ import datetime
 import os
 import shutil
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -27,6 +28,10 @@ from tests.factories import (
 
 PASSWORD = "correct-horse-battery"
 
+# The day the tests live in. Ages, "this year", terms and date limits are computed against
+# it, so a test that uses `today` passes in 2031 as it does now.
+TODAY = datetime.datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
 
 def require_service(name: str, available: bool, how: str) -> None:
     if available:
@@ -43,6 +48,13 @@ def uses_postgres() -> bool:
 
 def chromium_path() -> str | None:
     return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+
+
+@pytest.fixture
+def today(time_machine) -> datetime.date:
+    """Pin the clock to TODAY (it keeps ticking from there)."""
+    time_machine.move_to(TODAY, tick=True)
+    return TODAY.date()
 
 
 @pytest.fixture

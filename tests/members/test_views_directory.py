@@ -16,6 +16,9 @@ from tests.factories import (
 
 URL = "/members/"
 
+# Ages and age bands are counted against the pinned day, not the clock.
+pytestmark = pytest.mark.usefixtures("today")
+
 
 def names(response) -> list[str]:
     return [member.name for member in response.context["page"]]
@@ -207,3 +210,20 @@ def test_filtering_by_an_organization_outside_her_scope_shows_nothing_of_it(
     response = client.get(URL, {"organization": district.market_b.federation.pk})
     assert "李芳" not in names(response)
     assert response.context["form"].errors["organization"]
+
+
+@pytest.mark.parametrize(
+    ("day", "band"),
+    [(datetime.datetime(2026, 11, 30, 12), "40s"), (datetime.datetime(2031, 6, 1, 12), "50s")],
+)
+def test_age_bands_are_counted_against_today(client, district, chair_a, time_machine, day, band):
+    """Born 15 December 1980: 45 at the end of 2026, 50 in the summer of 2031."""
+    time_machine.move_to(day.replace(tzinfo=datetime.UTC), tick=False)
+    member = MemberFactory(
+        name="周敏",
+        birth_date=datetime.date(1980, 12, 15),
+        id_number=make_id_number(datetime.date(1980, 12, 15)),
+    )
+    MembershipFactory(member=member, organization=district.market_a.federation)
+    client.force_login(chair_a)
+    assert names(client.get(URL, {"age_band": band, "q": "周敏"})) == ["周敏"]
