@@ -23,12 +23,17 @@ class AccessKind(models.TextChoices):
     SECOND_FACTOR = "second_factor", _("Second factor changed")
 
 
+class AppendOnlyError(Exception):
+    """An access record was about to be changed or deleted: a programming error, not a
+    user's missing permission (that is django.core.exceptions.PermissionDenied)."""
+
+
 class AccessEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise PermissionError("Access records are append-only.")
+        raise AppendOnlyError("Access records are append-only.")
 
     def delete(self):
-        raise PermissionError("Access records are append-only.")
+        raise AppendOnlyError("Access records are append-only.")
 
 
 class AccessEvent(models.Model):
@@ -69,11 +74,11 @@ class AccessEvent(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise PermissionError("Access records are append-only.")
+            raise AppendOnlyError("Access records are append-only.")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise PermissionError("Access records are append-only.")
+        raise AppendOnlyError("Access records are append-only.")
 
 
 class ChangeRecord(models.Model):

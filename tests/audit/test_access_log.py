@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
-from audit.models import AccessEvent, AccessKind
+from audit.models import AccessEvent, AccessKind, AppendOnlyError
 from audit.redact import redact
 from audit.services import access_record
 from tests.conftest import PASSWORD
@@ -35,13 +35,13 @@ def test_access_record_never_stores_a_full_number(district):
 def test_access_records_cannot_be_changed_or_deleted_from_the_app(district):
     event = access_record(kind=AccessKind.LOGIN, username="x")
     event.username = "y"
-    with pytest.raises(PermissionError):
+    with pytest.raises(AppendOnlyError):
         event.save()
-    with pytest.raises(PermissionError):
+    with pytest.raises(AppendOnlyError):
         event.delete()
-    with pytest.raises(PermissionError):
+    with pytest.raises(AppendOnlyError):
         AccessEvent.objects.all().delete()
-    with pytest.raises(PermissionError):
+    with pytest.raises(AppendOnlyError):
         AccessEvent.objects.update(username="y")
 
 
