@@ -29,9 +29,7 @@ def test_an_english_reader_reads_the_history_in_english(client, district, chair_
         mobile="13900002222",
         occupation="shop_owner",
     )
-    services.member_update(
-        member=member, version=member.version, by=chair_a, occupation="streamer"
-    )
+    services.member_update(member=member, version=member.version, by=chair_a, occupation="streamer")
     client.force_login(chair_a)
     english = history_text(client, member, "en")
     assert "Registered in 邵兴城市场妇联" in english

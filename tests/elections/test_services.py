@@ -536,3 +536,34 @@ def test_new_login_is_not_created_when_the_role_may_not_be_granted(district, clu
             by=cluster_staff,
         )
     assert not get_user_model().objects.filter(username="boss").exists()
+
+
+@pytest.mark.parametrize("who", ["chair_a", "viewer", "counsellor", "outsider"])
+def test_every_election_service_refuses_a_caller_who_does_not_administer(
+    market, people, district_staff, request, who
+):
+    """Nothing is read under lock or written for a caller who may not run elections here."""
+    term = hold(market, district_staff, number=1, starts_on=MARCH_2021, chair=people["刘意"])
+    office = term.offices.get()
+    by = request.getfixturevalue(who)
+    before = (Term.objects.count(), Office.objects.count(), ChangeRecord.objects.count())
+    calls = [
+        lambda: hold(market, by, number=2, starts_on=MARCH_2024, chair=people["赵丹"]),
+        lambda: services.office_add(
+            organization=market,
+            member=people["王芳"],
+            position=Position.EXECUTIVE,
+            starts_on=MARCH_2024,
+            by=by,
+        ),
+        lambda: services.office_replace(
+            office=office, member=people["王芳"], starts_on=MARCH_2024, by=by
+        ),
+        lambda: services.office_end(office=office, ends_on=MARCH_2024, by=by),
+    ]
+    for call in calls:
+        with pytest.raises(PermissionDenied):
+            call()
+    assert (Term.objects.count(), Office.objects.count(), ChangeRecord.objects.count()) == before
+    office.refresh_from_db()
+    assert office.ends_on is None

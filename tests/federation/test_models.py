@@ -1,10 +1,12 @@
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
+from audit.models import ChangeRecord
+from federation import services
 from federation.models import Organization, OrganizationKind
-from tests.factories import OrganizationFactory
+from tests.factories import OrganizationFactory, UserFactory
 
 
 def test_home_may_sit_under_a_market_federation_or_the_cluster(district):
@@ -90,3 +92,15 @@ def test_moving_an_organization_moves_everything_under_it(district):
     assert home.path == f"{other_cluster.descendant_path_prefix}{market.pk}/"
     assert set(Organization.objects.subtree_of([other_cluster])) == {other_cluster, market, home}
     assert home not in Organization.objects.subtree_of([district.cluster])
+
+
+def test_organizations_are_saved_through_the_service_by_superusers_only(district, district_staff):
+    district.cluster.name = "芦淞市场群妇女联合会"
+    with pytest.raises(PermissionDenied):
+        services.organization_save(
+            organization=district.cluster, by=district_staff, changed=["name"]
+        )
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    services.organization_save(organization=district.cluster, by=root, changed=["name"])
+    record = ChangeRecord.objects.get(action="organization_changed")
+    assert record.params == {"name": "芦淞市场群妇女联合会", "fields": ["name"]}

@@ -47,9 +47,7 @@ def push(member, to, by):
 # --- Transfers ---------------------------------------------------------------------------
 
 
-def test_confirmed_transfer_moves_her_market_and_ends_her_homes_there(
-    district, chair_a, chair_b
-):
+def test_confirmed_transfer_moves_her_market_and_ends_her_homes_there(district, chair_a, chair_b):
     member = district.member_a
     transfer = push(member, district.market_b.federation, chair_a)
     services.transfer_confirm(transfer=transfer, by=chair_b)
