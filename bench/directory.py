@@ -36,7 +36,7 @@ ADMIN_URL = "/admin/members/member/"
 FRAGMENT = {"HX-Request": "true", "HX-Target": "results"}
 # MemberAdmin.list_display behind the action checkbox (column 0): joined_on is column 6.
 ADMIN_JOINED_COLUMN = 6
-# The last four digits of 文再云's mobile (federation.demo): in every seeded database.
+# The last four digits of 文再云's mobile (demo.plan): in every seeded database.
 MOBILE_TAIL = "0516"
 NO_SEARCH = "(no search) · current · newest"
 

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "federation",
     "markets",
     "members",
+    # Last: seed_demo and its record of what it created; it refuses to write with DEBUG off.
+    "demo",
 ]
 
 MIDDLEWARE = [

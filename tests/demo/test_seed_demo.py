@@ -9,7 +9,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.test import RequestFactory
 
-from federation import demo
+from demo import plan
 from federation.models import (
     CoverageTarget,
     Office,
@@ -159,7 +159,7 @@ def test_another_seed_adds_other_people_but_no_more_officers_than_seats(seeded):
     call_command("seed_demo", members=MEMBERS, seed=SEED + 1, stdout=io.StringIO())
     # Only the article's three women are the same person under every seed.
     assert Member.objects.count() == 2 * MEMBERS - 3
-    seats = demo.term_seats(demo.plan_district())
+    seats = plan.term_seats(plan.plan_district())
     held = Counter(Office.objects.values_list("organization__name", "term__number", "position"))
     assert held and all(count <= seats[key] for key, count in held.items())
     sitting_chairs = Counter(

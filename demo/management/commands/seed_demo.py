@@ -4,7 +4,7 @@
 
 Safe to run again. Organizations, markets, terms, coverage targets, tags, users and role grants
 are looked up by their natural keys. Members — generated from the seed and their index by
-``federation.demo`` — are inserted only when no member has their mobile yet, and everything
+``demo.plan`` — are inserted only when no member has their mobile yet, and everything
 about a member (her shop if new, memberships, tags, honors, offices) is inserted in the same
 transaction as she is: a re-run finds either all of it or none of it, and a larger N adds the
 difference. Offices never exceed the seats the plan gives a term, whatever the seed.
@@ -22,7 +22,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import AccountSecurity
-from federation import demo
+from demo import plan as demo
 from federation.models import (
     CoverageTarget,
     Industry,
