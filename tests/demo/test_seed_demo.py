@@ -1,8 +1,8 @@
 """``manage.py seed_demo``: the demo district that developers, testers and the benchmark use.
 
-Besides the district it builds, what it must never do: change a login it did not create,
-re-activate, promote or reset a login on a re-run, or insert a demo member a second time
-because someone corrected her mobile.
+Besides the district it builds, what it must never do: write with DEBUG off unless told to,
+change a login it did not create, re-activate, promote or reset a login on a re-run, or
+insert a demo member a second time because someone corrected her mobile.
 """
 
 import io
@@ -48,8 +48,11 @@ EXPECTED_LOGINS = {
 
 
 def seed_demo(members: int = MEMBERS, seed: int = SEED) -> str:
+    # The tests run with DEBUG off, as production does: they have to say they mean it.
     out = io.StringIO()
-    call_command("seed_demo", members=members, seed=seed, stdout=out)
+    call_command(
+        "seed_demo", members=members, seed=seed, write_demo_data_with_debug_off=True, stdout=out
+    )
     return out.getvalue()
 
 
@@ -200,6 +203,32 @@ def test_each_demo_login_exists_once_with_its_role_and_the_demo_password(seeded)
     assert admin.is_superuser and admin.is_staff
     assert log_in("admin") == admin
     assert users.filter(username__in=[*EXPECTED_LOGINS, "admin"]).count() == 8
+
+
+# --- With DEBUG off -------------------------------------------------------------------------
+
+
+def test_refuses_with_debug_off_and_no_flag_and_writes_nothing(db, settings):
+    settings.DEBUG = False
+    before = row_counts()
+    with pytest.raises(CommandError, match="looks like a production database"):
+        call_command("seed_demo", members=MEMBERS, seed=SEED, stdout=io.StringIO())
+    assert row_counts() == before
+
+
+def test_runs_with_debug_off_when_given_the_flag(db, fast_hasher, settings):
+    settings.DEBUG = False
+    call_command(
+        "seed_demo", "--members", "10", "--write-demo-data-with-debug-off", stdout=io.StringIO()
+    )
+    assert Member.objects.count() == 10
+    assert DemoObject.objects.filter(key="login:admin").exists()
+
+
+def test_runs_without_the_flag_when_debug_is_on(db, fast_hasher, settings):
+    settings.DEBUG = True  # make run
+    call_command("seed_demo", members=10, stdout=io.StringIO())
+    assert Member.objects.count() == 10
 
 
 # --- Logins ---------------------------------------------------------------------------------

@@ -1,16 +1,19 @@
 """Build the demo district 芦淞 from the news article, with demo logins for every role.
 
     manage.py seed_demo [--members N] [--seed S] [--batch-size B]
+        [--write-demo-data-with-debug-off]
 
 Safe to run again: ``demo.load`` adds only what is missing, found by the keys it gave what
 it created, and never changes a login it did not create, nor a password, an active flag or a
-superuser flag once set.
+superuser flag once set. With DEBUG off it refuses to run, since that is what a production
+database looks like, unless told in so many words that this is a database for demo data.
 """
 
 import time
 import unicodedata
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from demo import plan
@@ -40,6 +43,14 @@ class Command(BaseCommand):
             default=5000,
             help="members per transaction (default 5000)",
         )
+        parser.add_argument(
+            "--write-demo-data-with-debug-off",
+            action="store_true",
+            help=(
+                "write made-up members and demo logins although DEBUG is off; only for a "
+                "database that holds demo data (a benchmark, a test instance), never production"
+            ),
+        )
 
     def handle(
         self,
@@ -47,8 +58,16 @@ class Command(BaseCommand):
         members: int,
         seed: int,
         batch_size: int,
+        write_demo_data_with_debug_off: bool,
         **options,
     ):
+        if not settings.DEBUG and not write_demo_data_with_debug_off:
+            raise CommandError(
+                "DEBUG is off, so this looks like a production database. seed_demo writes "
+                "made-up members and logins with a published password, and has written "
+                "nothing. For a database that only holds demo data, run it with DEBUG=1 or "
+                "with --write-demo-data-with-debug-off."
+            )
         if members < plan.STORY_COUNT:
             raise CommandError(
                 f"--members must be at least {plan.STORY_COUNT}: 文再云, 刘意 and 赵丹 are members."
