@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
@@ -614,6 +615,9 @@ class _Loader:
         a re-run adds to an existing demo login is its role grant, if that was removed.
         """
         user_model = get_user_model()
+        # One hash for every login created in this run: the password is published anyway, and
+        # each hash costs most of a second by design.
+        demo_password_hash = None
         marked = _marked(user_model, "login:")
         found = user_model._default_manager.in_bulk(marked.values())
         rows = []
@@ -640,7 +644,9 @@ class _Loader:
                         is_staff=role is None,
                         is_superuser=role is None,
                     )
-                    user.set_password(DEMO_PASSWORD)
+                    if demo_password_hash is None:
+                        demo_password_hash = make_password(DEMO_PASSWORD)
+                    user.password = demo_password_hash
                     user.save()
                     marks.append(_mark(key, user))
                     self.report.count("users")
