@@ -36,7 +36,7 @@ ADMIN_URL = "/admin/members/member/"
 FRAGMENT = {"HX-Request": "true", "HX-Target": "results"}
 # MemberAdmin.list_display behind the action checkbox (column 0): joined_on is column 6.
 ADMIN_JOINED_COLUMN = 6
-# The last four digits of 文再云's mobile (federation.demo): in every seeded database.
+# The last four digits of 文再云's mobile (demo.plan): in every seeded database.
 MOBILE_TAIL = "0516"
 NO_SEARCH = "(no search) · current · newest"
 
@@ -94,9 +94,9 @@ def configure(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)  # sessions live for this run only
     # ID numbers are stored encrypted and searched by keyed digests. A random key per run
-    # would leave the seeded rows of an earlier run unreadable (seed_demo decrypts them to
-    # find duplicates), so the bench derives fixed keys from fixed strings. They protect
-    # nothing but generated demo data; never use them for a real database.
+    # would leave the seeded rows of an earlier run unreadable, and their digests unlike the
+    # next run's, so the bench derives fixed keys from fixed strings. They protect nothing
+    # but generated demo data; never use them for a real database.
     fernet_key = hashlib.sha256(b"lusong bench: ID number encryption key").digest()
     os.environ["ID_NUMBER_KEYS"] = base64.urlsafe_b64encode(fernet_key).decode()
     os.environ["ID_NUMBER_HASH_KEY"] = hashlib.sha256(b"lusong bench: ID digest key").hexdigest()
@@ -140,7 +140,8 @@ def prepare(members: int) -> None:
     before = Member.objects.count()
     started = time.perf_counter()
     output = io.StringIO()
-    call_command("seed_demo", members=members, stdout=output)
+    # DEBUG is off here as in production; this database holds demo data only.
+    call_command("seed_demo", members=members, write_demo_data_with_debug_off=True, stdout=output)
     seconds = time.perf_counter() - started
     added = Member.objects.count() - before
     if added:

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "elections",
     "dashboard",
     "operations",
+    # Last: seed_demo and its record of what it created; it refuses to write with DEBUG off.
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,7 @@ depend on the seed, so different seeds share one tree. ``MemberPlanner`` invents
 member *i* depends only on the seed, on *i* and on members 0 … i-1, never on how many are asked
 for, so a larger ``--members`` extends the same list and a re-run generates the same people.
 
-Nothing here touches the database; the command turns the plans into rows.
+Nothing here touches the database; ``demo.load`` turns the plans into rows.
 """
 
 import bisect

@@ -1,17 +1,27 @@
-"""``manage.py seed_demo``: the demo district that developers, testers and the benchmark use."""
+"""``manage.py seed_demo``: the demo district that developers, testers and the benchmark use.
+
+Besides the district it builds, what it must never do: write with DEBUG off unless told to,
+change a login it did not create, re-activate, promote or reset a login on a re-run, or
+insert a demo member a second time because someone corrected her mobile.
+"""
 
 import io
 from collections import Counter
 
 import pytest
+from axes.models import AccessAttempt
 from django.apps import apps
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import RequestFactory
 
-from federation import demo
+from accounts.models import AccountSecurity
+from demo import plan
+from demo.models import DemoObject
 from federation.models import (
     CoverageTarget,
+    MemberCount,
     Office,
     Organization,
     OrganizationKind,
@@ -20,8 +30,10 @@ from federation.models import (
     RoleGrant,
 )
 from markets.models import Market, Shop
+from members.counts import counts_from_scratch
 from members.models import Member, Membership, MembershipScope, MemberStatus
 from members.validators import id_number_birth_date, validate_id_number, validate_mobile
+from tests.factories import MemberFactory, OrganizationFactory, UserFactory
 
 MEMBERS = 150
 SEED = 7
@@ -37,16 +49,23 @@ EXPECTED_LOGINS = {
 }
 
 
-def seed_demo(members: int = MEMBERS) -> str:
+def seed_demo(members: int = MEMBERS, seed: int = SEED) -> str:
+    # The tests run with DEBUG off, as production does: they have to say they mean it.
     out = io.StringIO()
-    call_command("seed_demo", members=members, seed=SEED, stdout=out)
+    call_command(
+        "seed_demo", members=members, seed=seed, write_demo_data_with_debug_off=True, stdout=out
+    )
     return out.getvalue()
 
 
 @pytest.fixture
-def seeded(db, settings):
-    # The command hashes eight passwords; the default hasher would make this test slow.
+def fast_hasher(settings):
+    # The command hashes eight passwords; the default hasher would make these tests slow.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def seeded(db, fast_hasher):
     return seed_demo()
 
 
@@ -156,10 +175,10 @@ def test_a_larger_count_adds_only_the_difference(seeded):
 
 
 def test_another_seed_adds_other_people_but_no_more_officers_than_seats(seeded):
-    call_command("seed_demo", members=MEMBERS, seed=SEED + 1, stdout=io.StringIO())
+    seed_demo(seed=SEED + 1)
     # Only the article's three women are the same person under every seed.
     assert Member.objects.count() == 2 * MEMBERS - 3
-    seats = demo.term_seats(demo.plan_district())
+    seats = plan.term_seats(plan.plan_district())
     held = Counter(Office.objects.values_list("organization__name", "term__number", "position"))
     assert held and all(count <= seats[key] for key, count in held.items())
     sitting_chairs = Counter(
@@ -176,8 +195,7 @@ def log_in(username: str):
 
 def test_each_demo_login_exists_once_with_its_role_and_the_demo_password(seeded):
     users = get_user_model().objects
-    users.filter(username="district").update(password="!")  # changed since the last seeding
-    seed_demo()  # a second run must not duplicate the logins, and resets their passwords
+    seed_demo()  # a second run must not duplicate the logins or their grants
     for username, (role, organization) in EXPECTED_LOGINS.items():
         user = users.get(username=username)
         grants = RoleGrant.objects.filter(user=user)
@@ -187,3 +205,140 @@ def test_each_demo_login_exists_once_with_its_role_and_the_demo_password(seeded)
     assert admin.is_superuser and admin.is_staff
     assert log_in("admin") == admin
     assert users.filter(username__in=[*EXPECTED_LOGINS, "admin"]).count() == 8
+
+
+# --- With DEBUG off -------------------------------------------------------------------------
+
+
+def test_refuses_with_debug_off_and_no_flag_and_writes_nothing(db, settings):
+    settings.DEBUG = False
+    before = row_counts()
+    with pytest.raises(CommandError, match="looks like a production database"):
+        call_command("seed_demo", members=MEMBERS, seed=SEED, stdout=io.StringIO())
+    assert row_counts() == before
+
+
+def test_runs_with_debug_off_when_given_the_flag(db, fast_hasher, settings):
+    settings.DEBUG = False
+    call_command(
+        "seed_demo", "--members", "10", "--write-demo-data-with-debug-off", stdout=io.StringIO()
+    )
+    assert Member.objects.count() == 10
+    assert DemoObject.objects.filter(key="login:admin").exists()
+
+
+def test_runs_without_the_flag_when_debug_is_on(db, fast_hasher, settings):
+    settings.DEBUG = True  # make run
+    call_command("seed_demo", members=10, stdout=io.StringIO())
+    assert Member.objects.count() == 10
+
+
+# --- Logins ---------------------------------------------------------------------------------
+
+
+def test_rerun_leaves_a_deactivated_demo_login_deactivated_with_its_own_password(seeded):
+    district = get_user_model().objects.get(username="district")
+    district.is_active = False
+    district.set_password("her-own-password-now")
+    district.save(update_fields=["is_active", "password"])
+    output = seed_demo()
+    district.refresh_from_db()
+    assert not district.is_active
+    assert district.check_password("her-own-password-now")
+    assert "deactivated" in output
+
+
+def test_rerun_does_not_make_a_demoted_admin_superuser_again(seeded):
+    get_user_model().objects.filter(username="admin").update(is_superuser=False, is_staff=False)
+    seed_demo()
+    admin = get_user_model().objects.get(username="admin")
+    assert not admin.is_superuser and not admin.is_staff
+
+
+def test_rerun_keeps_lockouts_and_forced_password_changes_of_demo_logins(seeded):
+    chair = get_user_model().objects.get(username="chair_shaoxing")
+    AccountSecurity.objects.create(user=chair, must_change_password=True)
+    AccessAttempt.objects.create(
+        username="chair_shaoxing",
+        ip_address="127.0.0.1",
+        user_agent="test",
+        http_accept="*/*",
+        path_info="/login/",
+        get_data="",
+        post_data="",
+        failures_since_start=5,
+    )
+    seed_demo()
+    assert AccountSecurity.objects.get(user=chair).must_change_password
+    assert AccessAttempt.objects.filter(username="chair_shaoxing").exists()
+
+
+def login_state(user) -> tuple:
+    user.refresh_from_db()
+    return (user.password, user.is_active, user.is_staff, user.is_superuser, user.first_name)
+
+
+def test_leaves_a_login_it_did_not_create_alone(db, fast_hasher):
+    theirs = UserFactory(username="district", first_name="王芳", is_active=False)
+    their_admin = UserFactory(username="admin")
+    before = [login_state(theirs), login_state(their_admin)]
+    output = seed_demo()
+    output += seed_demo()
+    assert [login_state(theirs), login_state(their_admin)] == before
+    assert not RoleGrant.objects.filter(user__in=[theirs, their_admin]).exists()
+    assert not DemoObject.objects.filter(
+        object_id__in=[theirs.pk, their_admin.pk], model="auth.user"
+    ).exists()
+    assert "not created by seed_demo: left alone" in output
+    assert log_in("cluster") is not None  # the other demo logins are there
+
+
+def test_a_deleted_demo_login_whose_username_someone_took_is_left_alone(seeded):
+    users = get_user_model().objects
+    users.filter(username="viewer").delete()
+    theirs = UserFactory(username="viewer")
+    before = login_state(theirs)
+    seed_demo()
+    assert login_state(theirs) == before
+    assert not RoleGrant.objects.filter(user=theirs).exists()
+
+
+# --- Members and the tree -------------------------------------------------------------------
+
+
+def test_rerun_after_a_demo_members_mobile_and_name_were_edited_inserts_no_second_copy(seeded):
+    zhao = Member.objects.get(name="赵丹")
+    Member.objects.filter(pk=zhao.pk).update(name="赵丹丹", mobile="13800000001")
+    generated = DemoObject.objects.get(key=f"member:{SEED}:100").object_id
+    Member.objects.filter(pk=generated).update(name="易改名", mobile="13800000002")
+    before = row_counts()
+    output = seed_demo()
+    assert row_counts() == before
+    assert Member.objects.count() == MEMBERS
+    assert "added: nothing" in output
+    assert not Member.objects.filter(mobile="15873301729").exists()  # 赵丹's planned mobile
+
+
+def test_a_planned_member_whose_mobile_a_current_member_has_is_skipped(db, fast_hasher):
+    theirs = MemberFactory(name="王芳", mobile="13907330516")  # 文再云's planned mobile
+    output = seed_demo()
+    theirs.refresh_from_db()
+    assert theirs.name == "王芳"
+    assert not Member.objects.filter(name="文再云").exists()
+    assert Member.objects.count() == MEMBERS  # her, and all planned members but one
+    assert "a current member has the mobile" in output
+
+
+def test_refuses_to_write_into_an_organization_tree_it_did_not_create(db, fast_hasher):
+    OrganizationFactory(name="株洲市妇联", kind=OrganizationKind.CITY_FEDERATION, parent=None)
+    before = row_counts()
+    with pytest.raises(CommandError, match="株洲市妇联 already exists and seed_demo did not"):
+        seed_demo()
+    assert row_counts() == before
+
+
+def test_the_member_counts_of_a_seeded_district_are_exact(db):
+    seed_demo()
+    kept = dict(MemberCount.objects.values_list("organization_id", "members"))
+    assert kept == counts_from_scratch()
+    assert max(kept.values()) > 0
