@@ -30,6 +30,7 @@ from members.models import (
     TransferStatus,
     mask_mobile,
 )
+from members.validators import normalize_id_number, normalize_mobile
 
 
 def _members_in(scope: QuerySet[Organization]) -> QuerySet[Member]:
@@ -233,16 +234,18 @@ def _search(members: QuerySet[Member], text: str, *, user: User) -> QuerySet[Mem
         return members.filter(
             Q(name_pinyin__startswith=lowered) | Q(name_initials__startswith=lowered)
         )
-    upper = text.upper()
+    # A number as people type or paste it: +86 139 0733 1234, 139-0733-1234, full-width.
+    number = normalize_mobile(text)
+    id_like = normalize_id_number(text)
     condition = Q(pk__in=[])
-    if _DIGITS.match(text):
-        if len(text) == 11:
-            condition |= Q(mobile=text)
-        elif len(text) >= 4:
-            condition |= Q(mobile__endswith=text)
-    if _ID_LIKE.match(upper) and can_see_id_numbers(user):
-        condition |= id_number_condition(upper)
-    if not _DIGITS.match(text) and not _ID_LIKE.match(upper):
+    if _DIGITS.match(number):
+        if len(number) == 11:
+            condition |= Q(mobile=number)
+        elif len(number) >= 4:
+            condition |= Q(mobile__endswith=number)
+    if _ID_LIKE.match(id_like) and can_see_id_numbers(user):
+        condition |= id_number_condition(id_like)
+    if not _DIGITS.match(number) and not _ID_LIKE.match(id_like):
         condition |= Q(name__contains=text)
     return members.filter(condition)
 

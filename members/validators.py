@@ -12,12 +12,26 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"
 
 
+# Full-width digits, plus, minus and X (typed with a Chinese input method) as ASCII. Only
+# these: other "digits" (², ٣) stay as they are and fail validation.
+_FULL_WIDTH = str.maketrans(
+    {**{chr(0xFF10 + i): str(i) for i in range(10)}, "＋": "+", "－": "-", "Ｘ": "X", "ｘ": "x"}
+)
+# What people put between the digits of a number they paste: spaces (also the full-width
+# and no-break ones), dashes, dots, brackets.
+_SEPARATORS = re.compile(r"[\s\u3000\u00a0\-‐‑–—.·()（）]")
+
+
 def normalize_mobile(value: str) -> str:
-    """Drop spaces, dashes and a +86 / 0086 prefix that people paste from WeChat."""
-    digits = re.sub(r"[\s\-]", "", value or "")
+    """A mobile as people paste it (+86 139 0733 1234, 139-0733-1234, full-width digits)
+    as its 11 digits. Anything that is not a mobile comes back without separators and
+    fails validate_mobile."""
+    digits = _SEPARATORS.sub("", (value or "").translate(_FULL_WIDTH))
     for prefix in ("+86", "0086"):
         if digits.startswith(prefix):
             digits = digits[len(prefix) :]
+    if len(digits) == 13 and digits.startswith("86") and MOBILE_RE.fullmatch(digits[2:]):
+        digits = digits[2:]
     return digits
 
 
@@ -30,7 +44,8 @@ def validate_mobile(value: str) -> None:
 
 
 def normalize_id_number(value: str) -> str:
-    return (value or "").strip().upper()
+    """An ID number as people paste it (with spaces, full-width digits, a lowercase x)."""
+    return _SEPARATORS.sub("", (value or "").translate(_FULL_WIDTH)).upper()
 
 
 def id_number_check_char(first17: str) -> str:

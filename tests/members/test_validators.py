@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from members.models import Member, Occupation, Sex
 from members.validators import (
     id_number_check_char,
+    normalize_id_number,
     normalize_mobile,
     validate_id_number,
     validate_mobile,
@@ -96,3 +97,30 @@ def test_names_are_searchable_by_pinyin_with_surname_readings(name, full, initia
     from members.models import name_to_pinyin
 
     assert name_to_pinyin(name) == (full, initials)
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "+86 139 0733 1234",
+        "139-0733-1234",
+        "139 0733 1234",
+        "１３９０７３３１２３４",
+        "0086 13907331234",
+        "8613907331234",
+        "(139) 0733.1234",
+    ],
+)
+def test_mobiles_as_people_paste_them_are_normalized(pasted):
+    assert normalize_mobile(pasted) == "13907331234"
+
+
+@pytest.mark.parametrize("typed", ["13²07331234", "139073312", "1390733123456"])
+def test_what_is_not_a_mobile_still_fails_after_normalizing(typed):
+    with pytest.raises(ValidationError):
+        validate_mobile(normalize_mobile(typed))
+
+
+def test_id_numbers_pasted_with_spaces_or_full_width_are_normalized():
+    assert normalize_id_number(" 110105 19491231 002x ") == "11010519491231002X"
+    assert normalize_id_number("１１０１０５１９４９１２３１００２ｘ") == "11010519491231002X"

@@ -227,3 +227,11 @@ def test_age_bands_are_counted_against_today(client, district, chair_a, time_mac
     MembershipFactory(member=member, organization=district.market_a.federation)
     client.force_login(chair_a)
     assert names(client.get(URL, {"age_band": band, "q": "周敏"})) == ["周敏"]
+
+
+def test_a_pasted_mobile_finds_her(client, district, shaoxing, chair_a):
+    mobile = shaoxing["王秀英"].mobile
+    pasted = f"+86 {mobile[:3]} {mobile[3:7]}-{mobile[7:]}"
+    client.force_login(chair_a)
+    response = client.get(URL, headers={"HX-Request": "true", "X-Directory-Search": pasted})
+    assert names(response) == ["王秀英"]
