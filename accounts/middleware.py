@@ -4,8 +4,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 
 from accounts.signals import LOGIN_AT_SESSION_KEY, POLICY_SESSION_KEY
@@ -65,3 +66,26 @@ def _url_name(request) -> str | None:
         return resolve(request.path_info).url_name
     except Resolver404:
         return None
+
+
+class AdminForSuperusersMiddleware:
+    """The Django admin is for superusers. Anyone else who is logged in gets a plain 403
+    (recorded), not the admin's redirect to its login, which sends her to ours and back in
+    a loop. Staff do their work on the product's own pages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.prefix = None
+
+    def __call__(self, request):
+        if self.prefix is None:
+            self.prefix = reverse("admin:index")
+        user = getattr(request, "user", None)
+        if (
+            request.path_info.startswith(self.prefix)
+            and user is not None
+            and user.is_authenticated
+            and not user.is_superuser
+        ):
+            raise PermissionDenied
+        return self.get_response(request)

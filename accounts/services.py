@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import AccountSecurity
+from accounts.models import AccountSecurity, PasswordChangeReason
 from audit.models import AccessKind
 from audit.services import access_record
 
@@ -32,40 +32,58 @@ def _end_sessions(user: AbstractBaseUser) -> int:
 
 
 @transaction.atomic
-def user_deactivate(*, user: AbstractBaseUser, by: AbstractBaseUser) -> int:
+def user_deactivate(*, user: AbstractBaseUser, by: AbstractBaseUser, request=None) -> int:
+    """Low level: callers check who may do it (federation.services.login_deactivate)."""
     user.is_active = False
     user.save(update_fields=["is_active"])
     ended = _end_sessions(user)
     access_record(
-        kind=AccessKind.LOGIN_DEACTIVATED, user=by, target=user, detail={"sessions": ended}
+        kind=AccessKind.LOGIN_DEACTIVATED,
+        request=request,
+        user=by,
+        target=user,
+        detail={"sessions": ended},
     )
     return ended
 
 
 @transaction.atomic
 def user_force_password_reset(
-    *, user: AbstractBaseUser, by: AbstractBaseUser, temporary_password: str
+    *, user: AbstractBaseUser, by: AbstractBaseUser, temporary_password: str, request=None
 ) -> None:
-    """Give the login a temporary password that must be replaced at the next login."""
+    """Give the login a temporary password that must be replaced at the next login.
+    Low level: callers check who may do it (federation.services.login_password_reset)."""
     user.set_password(temporary_password)
     user.save(update_fields=["password"])
-    AccountSecurity.objects.update_or_create(user=user, defaults={"must_change_password": True})
+    AccountSecurity.objects.update_or_create(
+        user=user,
+        defaults={
+            "must_change_password": True,
+            "must_change_because": PasswordChangeReason.RESET,
+        },
+    )
     _end_sessions(user)
-    access_record(kind=AccessKind.PASSWORD_RESET_FORCED, user=by, target=user)
+    access_record(
+        kind=AccessKind.PASSWORD_RESET_FORCED, request=request, user=by, target=user
+    )
 
 
 @transaction.atomic
 def user_created_with_temporary_password(
-    *, username: str, full_name: str, password: str, by: AbstractBaseUser
+    *, username: str, full_name: str, password: str, by: AbstractBaseUser, request=None
 ) -> AbstractBaseUser:
     """A new login whose first act must be choosing her own password."""
     user = User._default_manager.create_user(
         username=username, password=password, first_name=full_name
     )
-    AccountSecurity.objects.update_or_create(user=user, defaults={"must_change_password": True})
-    access_record(
-        kind=AccessKind.PASSWORD_RESET_FORCED, user=by, target=user, detail={"new_login": True}
+    AccountSecurity.objects.update_or_create(
+        user=user,
+        defaults={
+            "must_change_password": True,
+            "must_change_because": PasswordChangeReason.NEW_LOGIN,
+        },
     )
+    access_record(kind=AccessKind.LOGIN_CREATED, request=request, user=by, target=user)
     return user
 
 
@@ -73,13 +91,25 @@ def user_created_with_temporary_password(
 def user_password_changed(*, user: AbstractBaseUser, request=None) -> None:
     AccountSecurity.objects.update_or_create(
         user=user,
-        defaults={"must_change_password": False, "password_changed_at": timezone.now()},
+        defaults={
+            "must_change_password": False,
+            "must_change_because": "",
+            "password_changed_at": timezone.now(),
+        },
     )
     access_record(kind=AccessKind.PASSWORD_CHANGED, request=request, user=user)
 
 
 def user_must_change_password(user: AbstractBaseUser) -> bool:
     return AccountSecurity.objects.filter(user=user, must_change_password=True).exists()
+
+
+def user_password_change_reason(user: AbstractBaseUser) -> str:
+    """Why she must choose a password now ("" when she need not)."""
+    security = AccountSecurity.objects.filter(user=user, must_change_password=True).first()
+    if security is None:
+        return ""
+    return security.must_change_because or PasswordChangeReason.RESET
 
 
 def user_has_second_factor(user: AbstractBaseUser) -> bool:

@@ -116,8 +116,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
         refresh_policy(request, user)
         messages.success(request, _("Your password has been changed."))
         return redirect("dashboard")
-    forced = services.user_must_change_password(request.user)
-    return render(request, "accounts/password_change.html", {"form": form, "forced": forced})
+    reason = services.user_password_change_reason(request.user)
+    return render(request, "accounts/password_change.html", {"form": form, "reason": reason})
 
 
 def _qr_svg(text: str) -> str:

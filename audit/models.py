@@ -17,6 +17,7 @@ class AccessKind(models.TextChoices):
     COUNSELLING_VIEW = "counselling_view", _("Counselling request viewed")
     PERSONAL_DATA_EXPORT = "personal_data_export", _("Personal data handed over")
     PERSONAL_DATA_ERASURE = "personal_data_erasure", _("Personal data erased")
+    LOGIN_CREATED = "login_created", _("Login created")
     LOGIN_DEACTIVATED = "login_deactivated", _("Login deactivated")
     PASSWORD_RESET_FORCED = "password_reset_forced", _("Password reset forced")
     PASSWORD_CHANGED = "password_changed", _("Password changed")

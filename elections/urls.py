@@ -8,6 +8,11 @@ urlpatterns = [
         views.organization_election,
         name="organization_election",
     ),
+    path(
+        "organizations/<int:pk>/election/logins/",
+        views.organization_election_logins,
+        name="organization_election_logins",
+    ),
     path("organizations/<int:pk>/offices/add/", views.office_add, name="office_add"),
     path(
         "organizations/<int:pk>/offices/<int:office_id>/replace/",

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -14,6 +15,8 @@ from common.htmx import fragment_or_page, wants_fragment
 from elections import selectors, services
 from elections.forms import ElectionForm, OfficeAddForm, OfficeEndForm, OfficeReplaceForm
 from federation import scope
+from federation import services as federation_services
+from federation.forms import LoginCreateForm
 from federation.models import Organization
 from federation.selectors import organization_next_term_number, organization_sitting_offices
 from federation.views import administered_organization_or_404 as _administered_organization
@@ -64,11 +67,13 @@ def organization_election(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                return _done(
-                    request,
-                    organization,
-                    _("Term %(number)s has begun.") % {"number": term.number},
-                )
+                # Next in the same flow: the logins of those who left office and of the
+                # incoming officers.
+                messages.success(request, _("Term %(number)s has begun.") % {"number": term.number})
+                url = reverse("organization_election_logins", args=[organization.pk])
+                if wants_fragment(request):
+                    return HttpResponseClientRedirect(url)
+                return redirect(url)
     else:
         form = ElectionForm(
             initial={
@@ -203,3 +208,43 @@ def member_chip_remove(request: HttpRequest) -> HttpResponse:
     if not wants_fragment(request):
         return HttpResponse(status=400)
     return HttpResponse("")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def organization_election_logins(request: HttpRequest, pk: int) -> HttpResponse:
+    """After an election: revoke the roles of officers who left office, create logins for
+    the incoming chair and vice-chairs. Temporary passwords are shown once, on this answer."""
+    organization = _administered_organization(request, pk)
+    plan = selectors.election_logins(user=request.user, organization=organization)
+    created, errors = [], []
+    if request.method == "POST":
+        revoke = set(request.POST.getlist("revoke"))
+        for grant in plan.outgoing:
+            if str(grant.pk) in revoke:
+                try:
+                    federation_services.role_grant_revoke(grant=grant, by=request.user)
+                except ValidationError as error:
+                    errors.extend(error.messages)
+        for office in plan.incoming:
+            username = request.POST.get(f"username-{office.pk}", "").strip()
+            if not username:
+                continue
+            form = LoginCreateForm(
+                {"username": username, "full_name": office.member.name, "role": plan.role},
+                roles=[plan.role],
+            )
+            if not form.is_valid():
+                errors.extend(f"{office.member.name}: {e}" for e in form.errors.get("username", []))
+                continue
+            try:
+                user, password = federation_services.login_create(
+                    **form.cleaned_data, organization=organization, by=request.user, request=request
+                )
+            except ValidationError as error:
+                errors.extend(f"{office.member.name}: {m}" for m in error.messages)
+            else:
+                created.append((office, user, password))
+        plan = selectors.election_logins(user=request.user, organization=organization)
+    context = {"organization": organization, "plan": plan, "created": created, "errors": errors}
+    return render(request, "elections/election_logins.html", context)

@@ -181,20 +181,74 @@ def organization_abilities(*, user: User, organization: Organization) -> Organiz
     )
 
 
-def roles_grantable_by(*, user: User, organization: Organization) -> list[str]:
-    """The roles the user may grant (or revoke) on the organization.
+# Which roles make sense on which kind of organization: district staff work for a district
+# federation, a market chair for a market federation, a home manager for a home.
+ROLES_FOR_KIND: dict[str, frozenset[str]] = {
+    OrganizationKind.CITY_FEDERATION: frozenset({Role.VIEWER}),
+    OrganizationKind.DISTRICT_FEDERATION: frozenset(
+        {Role.DISTRICT_STAFF, Role.COUNSELLOR, Role.VIEWER}
+    ),
+    OrganizationKind.MARKET_CLUSTER_FEDERATION: frozenset(
+        {Role.CLUSTER_STAFF, Role.COUNSELLOR, Role.VIEWER}
+    ),
+    OrganizationKind.MARKET_FEDERATION: frozenset({Role.MARKET_CHAIR, Role.VIEWER}),
+    OrganizationKind.WOMENS_HOME: frozenset({Role.HOME_MANAGER}),
+    OrganizationKind.MICRO_HOME: frozenset({Role.HOME_MANAGER}),
+    OrganizationKind.SECTOR_ORGANIZATION: frozenset({Role.HOME_MANAGER, Role.VIEWER}),
+}
 
-    District staff grant any role within their scope; cluster staff any role but district
-    staff; nobody else grants anything.
-    """
+
+def _roles_held_over(user: User, organization: Organization) -> set[str]:
+    return {g.role for g in _grants(user, ADMINISTERING_ROLES) if _covers(g, organization)}
+
+
+def _roles_administrable_by(user: User, organization: Organization) -> list[str]:
+    """District staff manage any role within their scope; cluster staff any role but
+    district staff; nobody else manages roles."""
     if _is_superuser(user):
         return list(Role.values)
-    held = {g.role for g in _grants(user, ADMINISTERING_ROLES) if _covers(g, organization)}
+    held = _roles_held_over(user, organization)
     if Role.DISTRICT_STAFF in held:
         return list(Role.values)
     if Role.CLUSTER_STAFF in held:
         return [role for role in Role.values if role != Role.DISTRICT_STAFF]
     return []
+
+
+def roles_grantable_by(*, user: User, organization: Organization) -> list[str]:
+    """The roles the user may grant on the organization: those she manages there that fit
+    its kind (no district staff on a market)."""
+    fitting = ROLES_FOR_KIND.get(organization.kind, frozenset())
+    return [role for role in _roles_administrable_by(user, organization) if role in fitting]
+
+
+def roles_revocable_by(*, user: User, organization: Organization) -> list[str]:
+    """The roles she may revoke there: any she manages, fitting or not (a grant made before
+    the rule must still be removable)."""
+    return _roles_administrable_by(user, organization)
+
+
+@dataclass(frozen=True)
+class LoginAbilities:
+    deactivate: bool
+    reset_password: bool
+
+
+def login_abilities(*, user: User, login: AbstractBaseUser) -> LoginAbilities:
+    """Whether `user` may deactivate `login` or give it a temporary password: she manages
+    every role the login holds (so cluster staff cannot lock out district staff), and it is
+    not her own login. A login with no role, or a superuser, is for superusers only."""
+    if not user.is_authenticated or user.pk == login.pk or not login.is_active:
+        return LoginAbilities(False, False)
+    if _is_superuser(user):
+        return LoginAbilities(True, True)
+    if login.is_superuser:
+        return LoginAbilities(False, False)
+    grants = list(RoleGrant.objects.filter(user=login).select_related("organization"))
+    allowed = bool(grants) and all(
+        g.role in _roles_administrable_by(user, g.organization) for g in grants
+    )
+    return LoginAbilities(allowed, allowed)
 
 
 def organization_role_grants(organization: Organization) -> QuerySet[RoleGrant]:

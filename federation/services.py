@@ -7,7 +7,11 @@ from django.db import transaction
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
-from accounts.services import user_created_with_temporary_password
+from accounts.services import (
+    user_created_with_temporary_password,
+    user_deactivate,
+    user_force_password_reset,
+)
 from audit.services import change_record
 from federation import scope
 from federation.models import ADMINISTERING_ROLES, Organization, RoleGrant
@@ -81,7 +85,8 @@ def role_grant_add(
 @transaction.atomic
 def role_grant_revoke(*, grant: RoleGrant, by: AbstractBaseUser) -> None:
     organization = grant.organization
-    _require_may_grant(by=by, role=grant.role, organization=organization)
+    if grant.role not in scope.roles_revocable_by(user=by, organization=organization):
+        raise PermissionDenied("This role cannot be revoked here by this user.")
     if grant.user_id == by.pk and grant.role in ADMINISTERING_ROLES:
         # Locked, so that revoking her two last grants at once cannot leave her with none.
         own = scope.administering_grant_ids(by, for_update=True)
@@ -109,6 +114,7 @@ def login_create(
     role: str,
     organization: Organization,
     by: AbstractBaseUser,
+    request=None,
 ) -> tuple[AbstractBaseUser, str]:
     """A new login with a role here and a temporary password, to be replaced at the first
     login. The password is returned once and kept nowhere in clear."""
@@ -119,8 +125,25 @@ def login_create(
         )
     password = temporary_password()
     user = user_created_with_temporary_password(
-        username=username, full_name=full_name, password=password, by=by
+        username=username, full_name=full_name, password=password, by=by, request=request
     )
     change_record(target=organization, by=by, action="login_create", params={"user": username})
     role_grant_add(user=user, role=role, organization=organization, by=by)
     return user, password
+
+
+@transaction.atomic
+def login_deactivate(*, login: AbstractBaseUser, by: AbstractBaseUser, request=None) -> int:
+    """Deactivate a login and end her sessions at once (she left the federation's work)."""
+    scope.require(scope.login_abilities(user=by, login=login).deactivate)
+    return user_deactivate(user=login, by=by, request=request)
+
+
+@transaction.atomic
+def login_password_reset(*, login: AbstractBaseUser, by: AbstractBaseUser, request=None) -> str:
+    """A temporary password she must replace at her next login; returned once, kept nowhere
+    in clear. Her sessions end."""
+    scope.require(scope.login_abilities(user=by, login=login).reset_password)
+    password = temporary_password()
+    user_force_password_reset(user=login, by=by, temporary_password=password, request=request)
+    return password

@@ -74,15 +74,21 @@ def _logins_page(
     grant_form: RoleGrantForm | None = None,
     create_form: LoginCreateForm | None = None,
     new_login=None,
+    reset_login=None,
     temporary_password: str = "",
     notice: str = "",
     error: str = "",
 ) -> HttpResponse:
     roles = scope.roles_grantable_by(user=request.user, organization=organization)
+    grants = list(scope.organization_role_grants(organization))
+    for grant in grants:
+        grant.can = scope.login_abilities(user=request.user, login=grant.user)
     context = {
         "organization": organization,
-        "grants": scope.organization_role_grants(organization),
+        "grants": grants,
         "grantable": roles,
+        "revocable": scope.roles_revocable_by(user=request.user, organization=organization),
+        "reset_login": reset_login,
         "grant_form": grant_form or RoleGrantForm(roles=roles),
         "create_form": create_form or LoginCreateForm(roles=roles),
         "new_login": new_login,
@@ -133,7 +139,7 @@ def login_create(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             user, password = services.login_create(
-                **form.cleaned_data, organization=organization, by=request.user
+                **form.cleaned_data, organization=organization, by=request.user, request=request
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -152,6 +158,39 @@ def role_grant_revoke(request: HttpRequest, pk: int, grant_id: int) -> HttpRespo
     except ValidationError as error:
         return _logins_page(request, organization, error=" ".join(error.messages))
     return _logins_done(request, organization, _("The role has been revoked."))
+
+
+def _login_of_grant(request: HttpRequest, organization: Organization, grant_id: int):
+    grant = get_object_or_404(
+        scope.organization_role_grants(organization).select_related("user"), pk=grant_id
+    )
+    return grant.user
+
+
+@never_cache
+@require_POST
+def login_deactivate(request: HttpRequest, pk: int, grant_id: int) -> HttpResponse:
+    """Deactivate the login holding this role (she ends her work here); sessions end."""
+    organization = administered_organization_or_404(request, pk)
+    login = _login_of_grant(request, organization, grant_id)
+    services.login_deactivate(login=login, by=request.user, request=request)
+    return _logins_done(
+        request,
+        organization,
+        _("The login %(user)s is deactivated; her sessions have ended.")
+        % {"user": login.get_username()},
+    )
+
+
+@never_cache
+@require_POST
+def login_password_reset(request: HttpRequest, pk: int, grant_id: int) -> HttpResponse:
+    """A temporary password for the login holding this role, shown once on this answer."""
+    organization = administered_organization_or_404(request, pk)
+    login = _login_of_grant(request, organization, grant_id)
+    password = services.login_password_reset(login=login, by=request.user, request=request)
+    # Rendered, not redirected: the password must not travel through the session.
+    return _logins_page(request, organization, reset_login=login, temporary_password=password)
 
 
 # --- Access records ----------------------------------------------------------------------------

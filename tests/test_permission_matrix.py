@@ -29,7 +29,7 @@ SCOPES = {
 
 @dataclass
 class Rule:
-    level: str  # public | login | see | change | administer | create | log
+    level: str  # public | login | see | change | administer | create | log | superuser
     method: str = "get"
     data: dict | None = None
     kwargs: str = ""  # which objects fill the URL: "org", "member", "office", "grant", ...
@@ -42,7 +42,8 @@ RULES = {
     "logout": Rule("login", method="post"),
     "password_change": Rule("login"),
     "second_factor": Rule("login"),
-    "admin_login_redirect": Rule("public"),
+    # The admin is for superusers: a logged-in persona gets 403, never a redirect loop.
+    "admin_login_redirect": Rule("superuser"),
     # audit
     "access_log": Rule("log"),
     # federation
@@ -50,6 +51,7 @@ RULES = {
     "organization_tree": Rule("login"),
     "organization_detail": Rule("see", kwargs="org"),
     "organization_election": Rule("administer", kwargs="org"),
+    "organization_election_logins": Rule("administer", kwargs="org"),
     "office_add": Rule("administer", kwargs="org"),
     "office_replace": Rule("administer", kwargs="org,office"),
     "office_end": Rule("administer", kwargs="org,office"),
@@ -59,6 +61,8 @@ RULES = {
     "organization_logins": Rule("administer", kwargs="org"),
     "login_create": Rule("administer", method="post", kwargs="org"),
     "role_grant_revoke": Rule("administer", method="post", kwargs="org,grant", data={}),
+    "login_deactivate": Rule("administer", method="post", kwargs="org,grant", data={}),
+    "login_password_reset": Rule("administer", method="post", kwargs="org,grant", data={}),
     # members
     "member_list": Rule("login"),
     "member_bulk": Rule("login", method="post", data={"action": "add_tag", "tag": "x"}),
@@ -139,6 +143,8 @@ def allowed(level: str, persona: str, side: str) -> bool:
         return True
     if level == "log":
         return scope["log"]
+    if level == "superuser":
+        return False
     if level == "create":
         return bool(scope["change"])
     return side in scope[level]

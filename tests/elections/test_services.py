@@ -1,14 +1,11 @@
 import datetime
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from accounts.models import AccountSecurity
 from audit.models import ChangeRecord
 from elections import services
-from federation import services as federation_services
-from federation.models import Office, Position, Role, RoleGrant, Term
+from federation.models import Office, Position, Role, Term
 from members.models import MemberStatus
 from tests.conftest import _persona
 from tests.factories import MemberFactory, MembershipFactory
@@ -401,141 +398,6 @@ def test_office_end_closes_an_office_without_successor(market, term, district_st
     assert vice.ends_on == MARCH_2024
     assert Office.objects.current().filter(organization=market).count() == 1
     assert ChangeRecord.objects.filter(action="office_end").exists()
-
-
-# --- Role grants ----------------------------------------------------------------------------
-
-
-def new_login(username="newcomer"):
-    return get_user_model().objects.create_user(username=username, password="x" * 20)
-
-
-def test_district_staff_may_grant_any_role_within_her_scope(district, district_staff):
-    grant = federation_services.role_grant_add(
-        user=new_login(), role=Role.DISTRICT_STAFF, organization=district.cluster, by=district_staff
-    )
-    assert grant.granted_by == district_staff
-    record = ChangeRecord.objects.get(action="role_grant")
-    assert record.object_id == str(district.cluster.pk) and "newcomer" in record.text
-
-
-def test_cluster_staff_grants_a_market_chair_in_her_scope(district, cluster_staff):
-    market = district.market_b.federation
-    federation_services.role_grant_add(
-        user=new_login(), role=Role.MARKET_CHAIR, organization=market, by=cluster_staff
-    )
-    assert RoleGrant.objects.filter(organization=market, role=Role.MARKET_CHAIR).exists()
-
-
-def test_cluster_staff_cannot_grant_district_staff(district, cluster_staff):
-    with pytest.raises(PermissionDenied):
-        federation_services.role_grant_add(
-            user=new_login(),
-            role=Role.DISTRICT_STAFF,
-            organization=district.market_a.federation,
-            by=cluster_staff,
-        )
-    assert not RoleGrant.objects.filter(role=Role.DISTRICT_STAFF, user__username="newcomer")
-
-
-def test_chair_cannot_grant_anything(district, chair_a):
-    user = new_login()
-    for role in (Role.MARKET_CHAIR, Role.HOME_MANAGER, Role.VIEWER):
-        with pytest.raises(PermissionDenied):
-            federation_services.role_grant_add(
-                user=user, role=role, organization=district.home_a, by=chair_a
-            )
-    assert not RoleGrant.objects.filter(user__username="newcomer").exists()
-
-
-def test_nobody_grants_outside_her_administered_scope(district, district_staff, cluster_staff):
-    with pytest.raises(PermissionDenied):
-        federation_services.role_grant_add(
-            user=new_login("a"), role=Role.VIEWER, organization=district.city, by=district_staff
-        )
-    with pytest.raises(PermissionDenied):
-        federation_services.role_grant_add(
-            user=new_login("b"), role=Role.VIEWER, organization=district.district, by=cluster_staff
-        )
-
-
-def test_the_same_grant_twice_is_refused(district, district_staff):
-    user = new_login()
-    federation_services.role_grant_add(
-        user=user, role=Role.VIEWER, organization=district.cluster, by=district_staff
-    )
-    with pytest.raises(ValidationError) as excinfo:
-        federation_services.role_grant_add(
-            user=user, role=Role.VIEWER, organization=district.cluster, by=district_staff
-        )
-    assert excinfo.value.code == "duplicate"
-
-
-def test_user_cannot_revoke_her_own_last_administering_grant(district, district_staff):
-    grant = district_staff.role_grants.get()
-    with pytest.raises(ValidationError) as excinfo:
-        federation_services.role_grant_revoke(grant=grant, by=district_staff)
-    assert excinfo.value.code == "last_admin_role"
-    assert RoleGrant.objects.filter(pk=grant.pk).exists()
-
-
-def test_user_may_revoke_her_own_grant_while_another_remains(district, district_staff):
-    extra = RoleGrant.objects.create(
-        user=district_staff, role=Role.CLUSTER_STAFF, organization=district.cluster
-    )
-    federation_services.role_grant_revoke(grant=extra, by=district_staff)
-    assert not RoleGrant.objects.filter(pk=extra.pk).exists()
-    assert ChangeRecord.objects.filter(action="role_revoke").exists()
-
-
-def test_cluster_staff_cannot_revoke_a_district_staff_grant(district, cluster_staff):
-    grant = RoleGrant.objects.create(
-        user=new_login(), role=Role.DISTRICT_STAFF, organization=district.cluster
-    )
-    with pytest.raises(PermissionDenied):
-        federation_services.role_grant_revoke(grant=grant, by=cluster_staff)
-    assert RoleGrant.objects.filter(pk=grant.pk).exists()
-
-
-def test_new_login_gets_a_temporary_password_that_must_be_changed(district, cluster_staff):
-    market = district.market_a.federation
-    user, password = federation_services.login_create(
-        username="shaoxing_chair",
-        full_name="赵丹",
-        role=Role.MARKET_CHAIR,
-        organization=market,
-        by=cluster_staff,
-    )
-    assert user.check_password(password) and len(password) >= 12
-    assert AccountSecurity.objects.get(user=user).must_change_password
-    assert user.get_full_name() == "赵丹"
-    assert RoleGrant.objects.filter(user=user, role=Role.MARKET_CHAIR, organization=market)
-    assert password not in str(list(ChangeRecord.objects.values_list("summary", "changes")))
-
-
-def test_new_login_refuses_a_taken_username_in_any_case(district, district_staff):
-    with pytest.raises(ValidationError) as excinfo:
-        federation_services.login_create(
-            username="District_Staff",
-            full_name="某人",
-            role=Role.VIEWER,
-            organization=district.cluster,
-            by=district_staff,
-        )
-    assert "username" in excinfo.value.error_dict
-    assert get_user_model().objects.count() == 1
-
-
-def test_new_login_is_not_created_when_the_role_may_not_be_granted(district, cluster_staff):
-    with pytest.raises(PermissionDenied):
-        federation_services.login_create(
-            username="boss",
-            full_name="某人",
-            role=Role.DISTRICT_STAFF,
-            organization=district.cluster,
-            by=cluster_staff,
-        )
-    assert not get_user_model().objects.filter(username="boss").exists()
 
 
 @pytest.mark.parametrize("who", ["chair_a", "viewer", "counsellor", "outsider"])

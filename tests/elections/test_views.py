@@ -13,7 +13,7 @@ from audit.models import AccessEvent, AccessKind
 from elections import services
 from federation.models import Office, OrganizationKind, Position, Role, RoleGrant, Term
 from tests.conftest import _persona
-from tests.factories import MemberFactory, MembershipFactory, OrganizationFactory
+from tests.factories import MemberFactory, MembershipFactory, OrganizationFactory, UserFactory
 
 HTMX = {"HX-Request": "true"}
 MARCH_2021 = datetime.date(2021, 3, 1)
@@ -173,8 +173,9 @@ def test_district_staff_runs_an_election_through_the_form(
         },
         follow=True,
     )
-    assert response.redirect_chain[-1][0] == url("organization_detail", market.pk)
-    html = html_of(response)
+    # The election leads on to the logins of those who left and of those who came in.
+    assert response.redirect_chain[-1][0] == url("organization_election_logins", market.pk)
+    html = html_of(client.get(url("organization_detail", market.pk)))
     officers = html[html.index('id="officers"') : html.index('id="past-terms"')]
     assert "赵丹" in officers and "王芳" in officers and "刘意" in officers
     past = html[html.index('id="past-terms"') :]
@@ -193,7 +194,7 @@ def test_election_through_htmx_redirects_the_browser(
         headers=HTMX,
     )
     assert response.status_code == 200
-    assert response.headers["HX-Redirect"] == url("organization_detail", market.pk)
+    assert response.headers["HX-Redirect"] == url("organization_election_logins", market.pk)
     assert Term.objects.filter(organization=market, number=2).exists()
 
 
@@ -563,7 +564,7 @@ def test_new_login_without_htmx_renders_the_full_page(client, market, district_s
     client.force_login(district_staff)
     response = client.post(
         url("login_create", market.pk),
-        {"username": "home_manager", "full_name": "王芳", "role": Role.HOME_MANAGER},
+        {"username": "home_manager", "full_name": "王芳", "role": Role.MARKET_CHAIR},
     )
     assert response.status_code == 200 and "<html" in html_of(response)
     assert "data-temporary-password" in html_of(response)
@@ -590,3 +591,38 @@ def test_revoke_needs_post(client, market, chair_a, district_staff):
     client.force_login(district_staff)
     assert client.get(url("role_grant_revoke", market.pk, grant.pk)).status_code == 405
     assert RoleGrant.objects.filter(pk=grant.pk).exists()
+
+
+def test_after_an_election_the_outgoing_chairs_login_is_offered_for_revoking(
+    client, market, people, first_term, district_staff
+):
+    """刘意 chaired term 1 and has the chair login; 王芳 is elected chair of term 2."""
+    outgoing = UserFactory(username="chair_liuyi", first_name="刘意")
+    RoleGrant.objects.create(user=outgoing, role=Role.MARKET_CHAIR, organization=market)
+    services.election_hold(
+        organization=market,
+        number=2,
+        starts_on=MARCH_2024,
+        chair=people["王芳"],
+        vice_chairs=[people["赵丹"]],
+        executives=[],
+        by=district_staff,
+    )
+    client.force_login(district_staff)
+    page = html_of(client.get(url("organization_election_logins", market.pk)))
+    outgoing_section = page[page.index('id="outgoing"') : page.index('id="incoming"')]
+    assert "chair_liuyi" in outgoing_section
+    incoming_section = page[page.index('id="incoming"') :]
+    assert "王芳" in incoming_section and "赵丹" in incoming_section
+
+    grant = outgoing.role_grants.get()
+    wangfang = market.terms.get(number=2).offices.get(position=Position.CHAIR)
+    response = client.post(
+        url("organization_election_logins", market.pk),
+        {"revoke": [grant.pk], f"username-{wangfang.pk}": "chair_wangfang"},
+    )
+    assert response.status_code == 200 and "data-temporary-password" in html_of(response)
+    assert not RoleGrant.objects.filter(pk=grant.pk).exists()
+    new = RoleGrant.objects.get(user__username="chair_wangfang")
+    assert new.role == Role.MARKET_CHAIR and new.organization == market
+    assert new.user.first_name == "王芳"
