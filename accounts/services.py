@@ -63,9 +63,7 @@ def user_force_password_reset(
         },
     )
     _end_sessions(user)
-    access_record(
-        kind=AccessKind.PASSWORD_RESET_FORCED, request=request, user=by, target=user
-    )
+    access_record(kind=AccessKind.PASSWORD_RESET_FORCED, request=request, user=by, target=user)
 
 
 @transaction.atomic
