@@ -31,7 +31,10 @@ run: $(STAMP)
 	@echo "Open http://$(HOST):$(PORT)/ and log in with one of the demo logins above."
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# axe-core for the browser tests' accessibility checks comes from npm (package-lock.json);
+# without npm those checks skip (CI requires them, see tests/e2e/conftest.py).
 test: $(STAMP)
+	@test -d node_modules || ! command -v npm >/dev/null || npm ci --no-audit --no-fund
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -51,4 +54,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/directory.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts .pytest_cache
+	rm -rf $(VENV) node_modules db.sqlite3 staticfiles test-artifacts .pytest_cache
