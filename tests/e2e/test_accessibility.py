@@ -6,6 +6,7 @@ and focus must then be on the first error."""
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from federation.models import Position
 from members.models import TransferRequest
@@ -118,7 +119,7 @@ def test_no_serious_or_critical_axe_violations_on_any_page(
         page.wait_for_load_state("networkidle")
         page.locator("#election button[type=submit]").click()
         page.locator("#picker-chair .error").wait_for()
-        page.wait_for_function("document.activeElement !== document.body")
+        expect(page.locator("#election [aria-invalid='true']").first).to_be_focused()
         first = focused(page)
         assert first["invalid"] == "true" or first["role"] == "alert", first
         chair_input = page.locator("#picker-input-chair")
