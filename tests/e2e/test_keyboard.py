@@ -11,6 +11,7 @@ from tests.factories import MemberFactory, MembershipFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Enough for two pages of 50, all found by "wang" and by the first occupation.
+HEADER_CLIP = {"x": 0, "y": 0, "width": 700, "height": 60}
 SURNAME_WANG = [f"王{given}" for given in "一二三四五六七八九十丽芳娟敏静秀英华慧巧美娜"]
 
 
@@ -53,6 +54,14 @@ def test_directory_walked_by_keyboard_only(
     page.keyboard.press("Tab")
     assert focus(page)["href"] == "#main", focus(page)
     page.screenshot(path=f"{artifacts_dir}/keyboard-skip-link.png")
+    # (The focus ring on the red header: see keyboard-header-focus.png.)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('header.topbar') !== null")
+    page.screenshot(path=f"{artifacts_dir}/keyboard-header-focus.png", clip=HEADER_CLIP)
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    assert focus(page)["href"] == "#main"
     page.keyboard.press("Enter")
     assert focus(page)["id"] == "main"
 
