@@ -63,7 +63,9 @@ def problems(html: str, *, fragment: bool = False) -> list[str]:
     duplicates = {i for i in markup.ids if markup.ids.count(i) > 1}
     found += [f"duplicate id {i!r}" for i in sorted(duplicates)]
     if not fragment:  # a fragment may point into the page it is swapped into
-        found += [f"{what} -> missing id {ref!r}" for what, ref in markup.references if ref not in ids]
+        found += [
+            f"{what} -> missing id {ref!r}" for what, ref in markup.references if ref not in ids
+        ]
     found += [f"control inside <summary>: {c}" for c in markup.in_summary]
     for control in markup.controls:
         named = (
@@ -133,7 +135,9 @@ def test_the_directory_announces_only_its_count(client, district, district_staff
         ("transfer", {"reason": ""}),
     ],
 )
-def test_forms_with_errors_link_each_error_to_its_field(client, district, district_staff, url, data):
+def test_forms_with_errors_link_each_error_to_its_field(
+    client, district, district_staff, url, data
+):
     client.force_login(district_staff)
     if not url.startswith("/"):
         url = f"/members/{district.member_a.pk}/{url}/"

@@ -11,8 +11,13 @@ from playwright.sync_api import expect
 from federation.models import Position
 from members.models import TransferRequest
 from tests.e2e.conftest import DESK, PHONE, axe_check, log_in, new_context
-from tests.factories import MarketFactory, MemberFactory, MembershipFactory, OfficeFactory
-from tests.factories import TermFactory
+from tests.factories import (
+    MarketFactory,
+    MemberFactory,
+    MembershipFactory,
+    OfficeFactory,
+    TermFactory,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,7 +8,6 @@ from tests.e2e.conftest import axe_check, log_in, new_context
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-
 def whole_page(page) -> bool:
     return page.locator("header.topbar").count() == 1 and page.locator("h1").count() == 1
 

@@ -12,7 +12,6 @@ from tests.factories import MemberFactory, MembershipFactory, make_id_number
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-
 def fits(page, width):
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
