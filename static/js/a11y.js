@@ -35,9 +35,21 @@
     }
   });
 
+  // Where focus lands when nothing more precise is left: the nearest [data-focus-after-swap]
+  // around the swapped region (the directory's result count, a member picker's search box).
+  function landingFor(region) {
+    for (var element = region; element; element = element.parentElement) {
+      var landing = element.querySelector("[data-focus-after-swap]");
+      if (landing) {
+        return landing;
+      }
+    }
+    return null;
+  }
+
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
-    if (!target || !target.id) {
+    if (!target) {
       pending = null;
       return;
     }
@@ -45,6 +57,8 @@
     var inside = active && active !== document.body && target.contains(active);
     pending = {
       targetId: target.id,
+      // An outerHTML swap replaces the target itself: its parent is still there.
+      parent: target.parentElement,
       // Only a focus the swap takes away is moved: typing in the search box keeps it.
       lost: inside || !active || active === document.body,
       key: inside && active.getAttribute("data-focus-key"),
@@ -57,11 +71,15 @@
     if (!swap) {
       return;
     }
-    var region = document.getElementById(swap.targetId);
-    if (region) {
-      region.removeAttribute("aria-busy");
+    var region = (swap.targetId && document.getElementById(swap.targetId)) || swap.parent;
+    if (!region || !document.contains(region)) {
+      return;
     }
-    if (!swap.lost || !region) {
+    region.removeAttribute("aria-busy");
+    // Out-of-band parts of the answer may have removed the focused element too (a picked
+    // member's option vanishes with the list).
+    var active = document.activeElement;
+    if (!swap.lost && active && active !== document.body) {
       return;
     }
     if (focusOn(firstError(region))) {
@@ -77,8 +95,7 @@
         return;
       }
     }
-    var landing = document.querySelector("[data-focus-after-swap]");
-    if (landing && focusOn(landing)) {
+    if (focusOn(landingFor(region))) {
       return;
     }
     region.setAttribute("tabindex", "-1");

@@ -132,4 +132,12 @@ def test_no_serious_or_critical_axe_violations_on_any_page(
         ids = chair_input.get_attribute("aria-describedby")
         assert "picker-error-chair" in ids.split() and describedby_resolves(page, ids)
         axe_check(page, f"election form with errors in {language}")
+        # Choosing a member removes the list of options (and the focused option with it):
+        # focus goes back to that picker's search box.
+        chair_input.fill("zd")
+        option = page.locator("#results-chair .picker-option").first
+        option.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#chosen-chair .chip")).to_have_count(1)
+        expect(chair_input).to_be_focused()
     context.close()
