@@ -1,3 +1,4 @@
+import json
 import os
 from pathlib import Path
 
@@ -116,4 +117,9 @@ def axe_check(page, where: str = "") -> list[dict]:
         f"- [{v['impact']}] {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"])
         for v in failing
     )
-    return [v for v in violations if v["impact"] not in FAILING_IMPACTS]
+    milder = [v for v in violations if v["impact"] not in FAILING_IMPACTS]
+    if milder:  # kept for reading, not failing: moderate and minor findings
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        with open(os.path.join(ARTIFACTS, "axe-milder.jsonl"), "a", encoding="utf-8") as out:
+            out.write(json.dumps({"where": where or page.url, "violations": milder}) + "\n")
+    return milder

@@ -11,6 +11,10 @@ from tests.factories import MemberFactory, MembershipFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Enough for two pages of 50, all found by "wang" and by the first occupation.
+RECORD_BUSY = """() => { window.busySeen = [];
+  new MutationObserver(changes => changes.forEach(c => window.busySeen.push(
+    c.target.getAttribute("aria-busy")))).observe(document.getElementById("results"),
+    {attributes: true, attributeFilter: ["aria-busy"]}); }"""
 HEADER_CLIP = {"x": 0, "y": 0, "width": 700, "height": 60}
 SURNAME_WANG = [f"王{given}" for given in "一二三四五六七八九十丽芳娟敏静秀英华慧巧美娜"]
 
@@ -81,12 +85,15 @@ def test_directory_walked_by_keyboard_only(
     # Search: typing keeps focus in the box while the list follows; only the count changes
     # in the status region.
     before = count_text(page)
+    page.evaluate(RECORD_BUSY)
     page.keyboard.type("wang")
     expect(page.locator("#results-count")).not_to_have_text(before)
     page.wait_for_load_state("networkidle")
     assert "q=wang" in page.url
     assert focus(page)["id"] == "id_q"
     assert "60" in count_text(page)
+    # Busy while the request ran, not any more.
+    assert "true" in page.evaluate("window.busySeen")
     assert page.locator("#results").get_attribute("aria-busy") is None
     assert page.locator("#results").get_attribute("aria-live") is None
     assert page.locator("#results-count").get_attribute("role") == "status"
