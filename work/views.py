@@ -145,6 +145,8 @@ def activity_member_search(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def activity_attendee_add(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _activity(request, pk)
+    if not scope.may_record_work_of(request.user, activity.organization):
+        raise PermissionDenied
     form = AttendeeAddForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("Choose a member from the list."), status=400)
