@@ -188,9 +188,9 @@ def donations_year(organization: Organization, year: int) -> dict:
     )
     totals = donations.aggregate(
         donations=Count("pk"),
-        value_yuan=Sum("value_yuan"),
-        money_yuan=Sum("value_yuan", filter=Q(kind=DonationKind.MONEY)),
-        goods_yuan=Sum("value_yuan", filter=Q(kind=DonationKind.GOODS)),
+        total=Sum("value_yuan"),
+        money=Sum("value_yuan", filter=Q(kind=DonationKind.MONEY)),
+        goods=Sum("value_yuan", filter=Q(kind=DonationKind.GOODS)),
         money_donations=Count("pk", filter=Q(kind=DonationKind.MONEY)),
         goods_donations=Count("pk", filter=Q(kind=DonationKind.GOODS)),
     )
@@ -199,7 +199,7 @@ def donations_year(organization: Organization, year: int) -> dict:
         "donations": totals["donations"],
         "money_donations": totals["money_donations"],
         "goods_donations": totals["goods_donations"],
-        "value_yuan": totals["value_yuan"] or zero,
-        "money_yuan": totals["money_yuan"] or zero,
-        "goods_yuan": totals["goods_yuan"] or zero,
+        "value_yuan": totals["total"] or zero,
+        "money_yuan": totals["money"] or zero,
+        "goods_yuan": totals["goods"] or zero,
     }

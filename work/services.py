@@ -270,4 +270,3 @@ def donation_record(
         donation.recipients.set(recipients)
     change_record(target=donation, by=by, action="donation_recorded", params={"donor": donor})
     return donation
-

@@ -2,6 +2,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,7 +36,7 @@ LIST_LIMIT = 200
 
 def _year(request: HttpRequest) -> int:
     value = request.GET.get("year", "")
-    if value.isascii() and value.isdigit() and 2000 <= int(value) <= 2100:
+    if len(value) == 4 and value.isascii() and value.isdigit() and 2000 <= int(value) <= 2100:
         return int(value)
     return timezone.localdate().year
 
@@ -62,7 +63,11 @@ def _form_page(request: HttpRequest, form, title: str, back: str) -> HttpRespons
 @require_GET
 def activity_list(request: HttpRequest) -> HttpResponse:
     year = _year(request)
-    activities = selectors.activities_visible_to(request.user).in_year(year)
+    activities = (
+        selectors.activities_visible_to(request.user)
+        .in_year(year)
+        .annotate(attendee_count=Count("attendances"))
+    )
     kind = request.GET.get("kind", "")
     if kind:
         activities = activities.filter(kind=kind[:20])
