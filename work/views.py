@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from audit.services import client_ip, get_visible_or_404
-from common.htmx import fragment_or_page
+from common.htmx import fragment_or_page, wants_fragment
 from common.ratelimit import address_flooding, mobile_flooding
 from federation import scope
 from federation.models import OrganizationKind
@@ -50,6 +51,14 @@ def _recordable(request: HttpRequest):
 
 def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=6, border=2)
+
+
+def _go(request: HttpRequest, name: str, **kwargs) -> HttpResponse:
+    """After a form's success: a full page load, also when htmx posted the form."""
+    url = reverse(name, kwargs=kwargs or None)
+    if wants_fragment(request):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
 
 
 def _form_page(request: HttpRequest, form, title: str, back: str) -> HttpResponse:
@@ -109,7 +118,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("The activity has been created."))
-            return redirect("activity_detail", pk=created[0].pk)
+            return _go(request, "activity_detail", pk=created[0].pk)
     return _form_page(request, form, _("New activity"), "activity_list")
 
 
@@ -254,7 +263,7 @@ def deed_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.deed_record(**form.cleaned_data, by=request.user)
         messages.success(request, _("The practical deed has been recorded."))
-        return redirect("deed_list")
+        return _go(request, "deed_list")
     return _form_page(request, form, _("Record a practical deed"), "deed_list")
 
 
@@ -299,7 +308,7 @@ def job_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("The job posting has been published."))
-            return redirect("job_list")
+            return _go(request, "job_list")
     return _form_page(request, form, _("New job posting"), "job_list")
 
 
@@ -352,5 +361,5 @@ def donation_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.donation_record(**form.cleaned_data, by=request.user)
         messages.success(request, _("The donation has been recorded."))
-        return redirect("donation_list")
+        return _go(request, "donation_list")
     return _form_page(request, form, _("Record a donation"), "donation_list")
