@@ -296,3 +296,25 @@ def test_job_and_donation_forms_refuse_bad_input(client, chair_a, district, toda
     assert "不能为负数" in response.content.decode() or "大于或等于" in response.content.decode()
     assert not Donation.objects.exists()
     assert not Deed.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["deed_list", "job_list", "donation_list"])
+def test_lists_are_a_page_and_a_fragment(client, chair_a, name, today):
+    client.force_login(chair_a)
+    page = client.get(reverse(name), {"year": "2026"})
+    assert page.status_code == 200 and b"<html" in page.content
+    fragment = client.get(reverse(name), {"year": "2026"}, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and b"<html" not in fragment.content
+    assert b'id="rows"' in fragment.content
+    # Back after htmx left its cache: the whole page
+    restore = client.get(
+        reverse(name), headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    assert b"<html" in restore.content
+
+
+def test_counsellor_sees_no_work_of_any_market(client, counsellor, training):
+    client.force_login(counsellor)
+    assert "直播带货培训" not in client.get(reverse("activity_list")).content.decode()
+    assert client.get(reverse("activity_detail", args=[training.pk])).status_code == 404
+    assert client.get(reverse("activity_create")).status_code == 403
