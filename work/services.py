@@ -12,6 +12,7 @@ from audit.services import change_record
 from federation import scope
 from federation.models import Organization
 from members.models import Member
+from members.selectors import members_visible_to
 from work.models import (
     Activity,
     ActivitySeries,
@@ -89,6 +90,7 @@ def _full(activity: Activity) -> bool:
 def attendance_add(*, activity: Activity, member: Member, by, children: int = 0) -> Attendance:
     """Staff or the home manager add a member from the directory."""
     scope.require(scope.may_record_work_of(by, activity.organization))
+    scope.require(members_visible_to(by).filter(pk=member.pk).exists())
     Activity.objects.select_for_update().filter(pk=activity.pk).first()
     existing = activity.attendances.filter(member=member).first()
     if existing is not None:
@@ -160,7 +162,9 @@ def attendance_check_in(
                 at=timezone.now(),
             )
     except IntegrityError:  # checked in twice at the same moment
-        return activity.attendances.filter(member=member).first(), True
+        if member is not None:
+            return activity.attendances.get(member=member), True
+        return activity.attendances.get(member__isnull=True, guest_mobile=mobile), True
     return attendance, False
 
 

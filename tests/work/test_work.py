@@ -318,3 +318,11 @@ def test_counsellor_sees_no_work_of_any_market(client, counsellor, training):
     assert "直播带货培训" not in client.get(reverse("activity_list")).content.decode()
     assert client.get(reverse("activity_detail", args=[training.pk])).status_code == 404
     assert client.get(reverse("activity_create")).status_code == 403
+
+
+def test_the_service_refuses_a_member_outside_her_scope(district, chair_a, training):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.attendance_add(activity=training, member=district.member_b, by=chair_a)
+    assert not Attendance.objects.exists()
