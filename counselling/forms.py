@@ -112,8 +112,8 @@ class ServiceForm(forms.Form):
 class SlotForm(forms.Form):
     service = forms.ModelChoiceField(queryset=None, label=_("Service"))
     day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}))
+    start = forms.TimeField(label=_("Starts at"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(label=_("Ends at"), widget=forms.TimeInput(attrs={"type": "time"}))
     counsellors = forms.ModelMultipleChoiceField(
         queryset=None, label=_("On duty"), widget=forms.CheckboxSelectMultiple
     )

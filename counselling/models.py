@@ -126,7 +126,7 @@ class CounsellingRequest(models.Model):
         related_name="requests",
     )
     organization = models.ForeignKey(
-        Organization, verbose_name=_("from"), on_delete=models.PROTECT, related_name="+"
+        Organization, verbose_name=_("poster location"), on_delete=models.PROTECT, related_name="+"
     )
     form_of_address = models.CharField(_("how to address her"), max_length=30, blank=True)
     mobile = models.CharField(_("mobile"), max_length=11, blank=True)
