@@ -126,14 +126,12 @@ def _activity(request: HttpRequest, pk: int):
     return get_visible_or_404(request, selectors.activities_visible_to(request.user), pk=pk)
 
 
-@require_GET
-def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    activity = _activity(request, pk)
+def _detail_context(request: HttpRequest, activity) -> dict:
     can_record = scope.may_record_work_of(request.user, activity.organization)
     checkin_url = request.build_absolute_uri(
         reverse("activity_checkin", args=[activity.checkin_token])
     )
-    context = {
+    return {
         "activity": activity,
         "attendances": selectors.activity_attendances(activity),
         "counts": selectors.activity_counts(activity),
@@ -142,7 +140,12 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "checkin_url": checkin_url if can_record else "",
         "qr": qr_data_uri(checkin_url) if can_record else "",
     }
-    return render(request, "work/activity_detail.html", context)
+
+
+@require_GET
+def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _activity(request, pk)
+    return render(request, "work/activity_detail.html", _detail_context(request, activity))
 
 
 @require_GET
@@ -152,7 +155,9 @@ def activity_member_search(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     text = request.GET.get("q", "")[:50]
     results = member_directory(user=request.user, query=DirectoryQuery(q=text))[:20] if text else []
-    context = {"activity": activity, "results": results, "q": text}
+    # A reload or a link opened anew: the whole activity page, with the results in it.
+    context = {} if wants_fragment(request) else _detail_context(request, activity)
+    context.update(activity=activity, results=results, q=text)
     return fragment_or_page(request, "work/activity_detail.html", "search_results", context)
 
 

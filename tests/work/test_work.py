@@ -326,3 +326,12 @@ def test_the_service_refuses_a_member_outside_her_scope(district, chair_a, train
     with pytest.raises(PermissionDenied):
         services.attendance_add(activity=training, member=district.member_b, by=chair_a)
     assert not Attendance.objects.exists()
+
+
+def test_directory_search_reloaded_is_the_whole_activity_page(client, chair_a, training):
+    client.force_login(chair_a)
+    url = reverse("activity_member_search", args=[training.pk])
+    page = client.get(url, {"q": "赵丹"})
+    text = page.content.decode()
+    assert b"<html" in page.content and "直播带货培训" in text and "添加 赵丹" in text
+    assert 'src="data:image/svg+xml' in text
