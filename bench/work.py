@@ -138,7 +138,15 @@ def main() -> None:
         name, _mobile = next(people)
         assert admin.get("/admin/members/member/", {"q": name}).status_code == 200
 
-    attendee = busy.attendances.first().member_id
+    from members.selectors import members_visible_to
+
+    # A member of the chair's market who attended bench activities.
+    attendee = (
+        members_visible_to(users.get(username="chair_shaoxing"))
+        .filter(attendances__activity__title__startswith="bench:")
+        .values_list("pk", flat=True)
+        .first()
+    )
     district = Organization.objects.get(name="芦淞区妇联")
     year = checkin.starts_at.year
     cases = [

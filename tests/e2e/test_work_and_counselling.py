@@ -120,3 +120,21 @@ def test_a_second_counsellor_is_a_real_persona(district):
 
     other = _persona("counsellor_x", Role.COUNSELLOR, district.cluster)
     assert scope.is_counsellor_for(other, district.market_a.federation)
+
+
+def test_chair_prints_the_a4_poster_of_her_market(
+    browser, live_server, district, chair_a, today, artifacts_dir
+):
+    context = browser.new_context(viewport={"width": 794, "height": 1123}, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, live_server, "chair_a")
+    page.goto(f"{live_server.url}/organizations/{district.market_a.federation.pk}/")
+    page.get_by_role("link", name="娘家有约海报").click()
+    expect(page.locator("img.poster-qr")).to_be_visible()
+    page.emulate_media(media="print")
+    expect(page.locator(".topbar")).to_be_hidden()
+    page.screenshot(path=f"{artifacts_dir}/counselling-poster-print.png", full_page=True)
+    assert IntakePoint.objects.get().organization == district.market_a.federation
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
+    context.close()
