@@ -76,6 +76,8 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         selectors.activities_visible_to(request.user)
         .in_year(year)
         .annotate(attendee_count=Count("attendances"))
+        # Explicit: Meta.ordering does not apply to a query with GROUP BY.
+        .order_by("-starts_at", "pk")
     )
     kind = request.GET.get("kind", "")
     if kind:

@@ -335,3 +335,18 @@ def test_directory_search_reloaded_is_the_whole_activity_page(client, chair_a, t
     text = page.content.decode()
     assert b"<html" in page.content and "直播带货培训" in text and "添加 赵丹" in text
     assert 'src="data:image/svg+xml' in text
+
+
+def test_activity_list_is_newest_first(client, chair_a, training, district):
+    later = services.activity_create(
+        organization=district.market_a.federation,
+        kind="lecture",
+        title="后来的讲座",
+        starts_at=training.starts_at + datetime.timedelta(days=1),
+        ends_at=training.ends_at + datetime.timedelta(days=1),
+        venue_address="x",
+        by=chair_a,
+    )[0]
+    client.force_login(chair_a)
+    text = client.get(reverse("activity_list")).content.decode()
+    assert text.index(later.title) < text.index(training.title)
