@@ -70,7 +70,8 @@ def bookable_slots(
     now = now or timezone.now()
     slots = (
         DutySlot.objects.filter(starts_at__gt=now, service__active=True)
-        .annotate(booked=Count("requests", filter=~Q(requests__status=RequestStatus.CLOSED)))
+        # A booked place stays taken once the call is done: the slot's time was spent.
+        .annotate(booked=Count("requests"))
         .filter(booked__lt=F("capacity"))
         .select_related("service")
         .order_by("starts_at", "pk")
