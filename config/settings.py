@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "django_ratelimit",
     # The product's apps, bottom layer first (pyproject.toml's import-linter contract).
     "audit",
     "accounts",
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
     "elections",
     "dashboard",
     "operations",
+    "work",
+    "counselling",
     # Last: seed_demo and its record of what it created; it refuses to write with DEBUG off.
     "demo",
 ]
@@ -280,7 +283,25 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 15 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "counselling-anonymize": {
+        "task": "counselling.tasks.anonymize_closed_requests",
+        "schedule": 24 * 60 * 60,
+    },
+}
+
+# --- Counselling (娘家有约) and the public forms -----------------------------------------
+# Closed requests lose her name, mobile and words after this many days (counts remain).
+COUNSELLING_RETENTION_DAYS = env_int("COUNSELLING_RETENTION_DAYS", 180)
+# A request without a chosen slot is called back within this many hours.
+COUNSELLING_CALLBACK_HOURS = env_int("COUNSELLING_CALLBACK_HOURS", 48)
+# The public forms count submissions in the shared cache (django-ratelimit). Without Redis
+# (development) the cache is per process: good enough there, and said so here.
+RATELIMIT_USE_CACHE = "default"
+SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003"]
+# Django's own Redis cache is shared and increments atomically; django-ratelimit only knows
+# django-redis by name.
+SILENCED_SYSTEM_CHECKS.append("django_ratelimit.W001")
 
 # --- Logging --------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

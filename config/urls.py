@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("federation.urls")),
     path("", include("elections.urls")),
     path("", include("members.urls")),
+    path("", include("work.urls")),
+    path("", include("counselling.urls")),
 ]
 
 if settings.DEBUG:  # pragma: no cover - development convenience only

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from demo import plan
 from demo.models import DemoObject
+from demo.work import load_work
 from federation.models import (
     CoverageTarget,
     Industry,
@@ -215,6 +216,8 @@ class _Loader:
         recounted = member_counts_rebuild()
         self.progress(f"member counts per organization: {recounted} recounted ({self._elapsed()})")
         self.report.logins = self._logins()
+        # After the logins: the duty slots name the demo counsellor.
+        self.report.count("work and counselling records", load_work(self.organizations))
         self._summary()
         return self.report
 

@@ -20,16 +20,24 @@ DENIED = {403, 404}
 
 # What each persona may do with the objects of side "a" (market A, 邵兴城) and "b" (market B).
 SCOPES = {
-    "district_staff": {"see": "ab", "change": "ab", "administer": "ab", "log": True},
-    "chair_a": {"see": "a", "change": "a", "administer": "", "log": False},
-    "chair_b": {"see": "b", "change": "b", "administer": "", "log": False},
-    "viewer": {"see": "ab", "change": "", "administer": "", "log": False},
+    "district_staff": {
+        "see": "ab",
+        "change": "ab",
+        "administer": "ab",
+        "log": True,
+        "counsel": "ab",
+    },
+    "chair_a": {"see": "a", "change": "a", "administer": "", "log": False, "counsel": ""},
+    "chair_b": {"see": "b", "change": "b", "administer": "", "log": False, "counsel": ""},
+    "viewer": {"see": "ab", "change": "", "administer": "", "log": False, "counsel": ""},
 }
 
 
 @dataclass
 class Rule:
-    level: str  # public | login | see | change | administer | create | log | superuser
+    # public | login | see | change | administer | create | log | superuser
+    # | counsel (counsellors and district staff) | assigned_counsellor (her own request only)
+    level: str
     method: str = "get"
     data: dict | None = None
     kwargs: str = ""  # which objects fill the URL: "org", "member", "office", "grant", ...
@@ -76,6 +84,33 @@ RULES = {
     "transfer_list": Rule("login"),
     "member_transfer_in": Rule("create", method="post", data={"mobile": "13000000000"}),
     "transfer_decide": Rule("change", method="post", kwargs="transfer", data={"decision": "?"}),
+    # work (issue 12)
+    "activity_list": Rule("login"),
+    "activity_create": Rule("create"),
+    "activity_detail": Rule("see", kwargs="activity"),
+    "activity_member_search": Rule("change", kwargs="activity", data={"q": "z"}),
+    "activity_attendee_add": Rule("change", method="post", kwargs="activity", data={"member": "x"}),
+    "activity_attendee_remove": Rule("change", method="post", kwargs="activity,attendance"),
+    "activity_checkin": Rule("public", kwargs="checkin"),
+    "deed_list": Rule("login"),
+    "deed_create": Rule("create"),
+    "deed_done": Rule("change", method="post", kwargs="deed"),
+    "job_list": Rule("login"),
+    "job_create": Rule("create"),
+    "job_filled": Rule("change", method="post", kwargs="job", data={"filled": "0"}),
+    "jobs_public": Rule("public"),
+    "donation_list": Rule("login"),
+    "donation_create": Rule("create"),
+    # counselling (issue 12): requests for counsellors and district staff only
+    "counselling_intake": Rule("public", kwargs="intake"),
+    "counselling_intake_done": Rule("public", kwargs="intake"),
+    "counselling_poster": Rule("change", kwargs="org"),
+    "counselling_requests": Rule("counsel"),
+    "counselling_roster": Rule("counsel"),
+    "counselling_request": Rule("counsel", kwargs="request"),
+    "counselling_assign": Rule("counsel", method="post", kwargs="request", data={}),
+    "counselling_called_back": Rule("assigned_counsellor", method="post", kwargs="request"),
+    "counselling_close": Rule("assigned_counsellor", method="post", kwargs="request"),
 }
 
 
@@ -114,7 +149,57 @@ def sides(district, chair_a, chair_b):
             "grant": chair.role_grants.get().pk,
             "transfer": transfer.pk,
         }
+        objects[side].update(_work_objects(market, member))
     return objects
+
+
+def _work_objects(market, member) -> dict:
+    from django.utils import timezone
+
+    from counselling.models import CounsellingService, IntakePoint
+    from counselling.services import request_submit
+    from work.models import Activity, Attendance, Deed, JobPosting
+
+    start = timezone.now() - datetime.timedelta(hours=1)
+    activity = Activity.objects.create(
+        organization=market,
+        kind="training",
+        title="直播带货培训",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=3),
+        venue_address="三楼",
+    )
+    attendance = Attendance.objects.create(activity=activity, member=member, source="added")
+    deed = Deed.objects.create(organization=market, title="修缮", done_on=datetime.date(2026, 5, 1))
+    job = JobPosting.objects.create(
+        organization=market,
+        employer="丹丹童装",
+        position="主播",
+        openings=2,
+        posted_on=datetime.date(2026, 5, 1),
+        contact="王经理",
+    )
+    service, _ = CounsellingService.objects.get_or_create(
+        name="心理咨询", kind="psychological", organization=market.parent
+    )
+    intake = IntakePoint.objects.create(organization=market)
+    request = request_submit(
+        intake=intake,
+        service=service,
+        slot=None,
+        form_of_address="王姐",
+        mobile="13800001111",
+        consent=True,
+    )
+    return {
+        "activity": activity.pk,
+        "attendance": attendance.pk,
+        "checkin": activity.checkin_token,
+        "deed": deed.pk,
+        "job": job.pk,
+        "intake": intake.token,
+        "request": request.pk,
+    }
 
 
 def build_url(route: str, kwargs: str, objects: dict) -> str:
@@ -127,6 +212,10 @@ def build_url(route: str, kwargs: str, objects: dict) -> str:
         "grant": objects["grant"],
         "transfer": objects["transfer"],
         "field": "mobile",
+        **{
+            key: objects[key]
+            for key in ("activity", "attendance", "checkin", "deed", "job", "intake", "request")
+        },
     }
     # Fill the route's converters in order with the objects the rule names.
     import re
@@ -143,8 +232,10 @@ def allowed(level: str, persona: str, side: str) -> bool:
         return True
     if level == "log":
         return scope["log"]
-    if level == "superuser":
+    if level in {"superuser", "assigned_counsellor"}:
         return False
+    if level == "counsel" and side == "-":
+        return bool(scope["counsel"])
     if level == "create":
         return bool(scope["change"])
     return side in scope[level]
