@@ -308,6 +308,8 @@ def member_restore(
         member.left_reason = ""
         member.version += 1
         member.save(update_fields=["status", "left_on", "left_reason", "version", "updated_at"])
+        # Current again: she is seen where she is now, no longer where she left from.
+        member.memberships.filter(reaches=True).update(reaches=False)
         Membership.objects.create(member=member, organization=market, starts_on=restored_on)
     change_record(
         target=member,
@@ -421,12 +423,17 @@ def transfer_confirm(*, transfer: TransferRequest, by: AbstractBaseUser) -> Tran
     with counts_kept([member.pk]):
         old.ends_on = transfer.effective_on
         old.end_reason = f"调至{transfer.to_organization}"
-        old.save(update_fields=["ends_on", "end_reason"])
+        old.reaches = False  # the market she moved away from no longer sees her
+        old.save(update_fields=["ends_on", "end_reason", "reaches"])
         # Her homes belong to the market she leaves: those memberships end with it.
         from_subtree = Organization.objects.subtree_of([transfer.from_organization])
         member.memberships.filter(
             ends_on__isnull=True, scope=MembershipScope.HOME, organization__in=from_subtree
-        ).update(ends_on=transfer.effective_on, end_reason=f"调至{transfer.to_organization}")
+        ).update(
+            ends_on=transfer.effective_on,
+            end_reason=f"调至{transfer.to_organization}",
+            reaches=False,
+        )
         Membership.objects.create(
             member=member, organization=transfer.to_organization, starts_on=transfer.effective_on
         )
@@ -542,11 +549,17 @@ def members_assign_home(
     with counts_kept(ids):
         Membership.objects.filter(
             member_id__in=ids, scope=MembershipScope.HOME, ends_on__isnull=True
-        ).exclude(starts_on__gt=starts_on).update(ends_on=starts_on, end_reason=f"转入{home}")
+        ).exclude(starts_on__gt=starts_on).update(
+            ends_on=starts_on, end_reason=f"转入{home}", reaches=False
+        )
         Membership.objects.bulk_create(
             [
                 Membership(
-                    member_id=pk, organization=home, starts_on=starts_on, scope=MembershipScope.HOME
+                    member_id=pk,
+                    organization=home,
+                    organization_path=home.descendant_path_prefix,
+                    starts_on=starts_on,
+                    scope=MembershipScope.HOME,
                 )
                 for pk in ids
             ]

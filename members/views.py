@@ -162,7 +162,10 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "member": member,
         "market": selectors.current_market(member),
         "homes": selectors.current_homes(member),
-        "changes": selectors.member_history(member, reveal_mobile=can.change),
+        # An erased member's old numbers stay masked in her history, whoever reads it.
+        "changes": selectors.member_history(
+            member, reveal_mobile=can.change and member.erased_at is None
+        ),
         "can": can,
         "can_change": can.change,
         "can_see_id": can.see_id_number,
