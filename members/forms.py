@@ -13,7 +13,6 @@ from members.selectors import (
     MEMBER_FIELDS,
     SORTS,
     DirectoryQuery,
-    member_by_mobile_or_id,
 )
 from members.validators import normalize_id_number, normalize_mobile
 
@@ -130,8 +129,18 @@ class MemberForm(forms.ModelForm):
             "mobile": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         }
 
-    def __init__(self, *args, allowed: tuple[str, ...], market: Organization | None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        allowed: tuple[str, ...],
+        market: Organization | None,
+        duplicate_check=None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        # members.services.member_duplicate_lookup bound to the user and request: it decides
+        # what she is told about a number already registered, and records it.
+        self.duplicate_check = duplicate_check
         self.market = market
         for name in list(self.fields):
             if name in {"version", "stall_number"}:
@@ -145,8 +154,7 @@ class MemberForm(forms.ModelForm):
         if "id_number" in self.fields:
             self.fields["id_number"].widget.attrs.update({"autocomplete": "off"})
         self.fields["version"].initial = self.instance.version
-        self.duplicate: Member | None = None
-        self.duplicate_field = ""
+        self.duplicate = None  # a members.services.DuplicateAnswer
 
     def clean_mobile(self):
         return normalize_mobile(self.cleaned_data["mobile"])
@@ -169,15 +177,30 @@ class MemberForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        # The database would refuse a duplicate too; here she is named, with where she is.
-        holder, field = member_by_mobile_or_id(
+        if self.duplicate_check is None or not (cleaned.get("mobile") or cleaned.get("id_number")):
+            return cleaned
+        # The database would refuse a duplicate too; here she learns where she is (named
+        # only if she may see her).
+        answer = self.duplicate_check(
             mobile=cleaned.get("mobile", ""),
             id_number=cleaned.get("id_number", ""),
             exclude_pk=self.instance.pk,
         )
-        if holder is not None:
-            self.duplicate, self.duplicate_field = holder, field
-            self.add_error(field, _("Already registered: see below."))
+        if not answer.found:
+            return cleaned
+        self.duplicate = answer
+        if answer.limited:
+            message = _(
+                "This number is registered elsewhere, and you have looked up too many such "
+                "numbers in the last hour. Try again later."
+            )
+        elif answer.elsewhere:
+            message = _("A current member of %(market)s has this number; ask for her transfer.") % {
+                "market": answer.market.name if answer.market else _("another organization")
+            }
+        else:
+            message = _("Already registered: see below.")
+        self.add_error(answer.field, message)
         return cleaned
 
     def _post_clean(self):

@@ -427,6 +427,16 @@ def member_by_mobile_or_id(*, mobile: str = "", id_number: str = "", exclude_pk=
     return None, None
 
 
+def current_market_of(member: Member) -> Organization | None:
+    """Her market now (one query)."""
+    membership = (
+        member.memberships.filter(ends_on__isnull=True, scope=MembershipScope.MARKET)
+        .select_related("organization")
+        .first()
+    )
+    return membership.organization if membership else None
+
+
 def market_federations_changeable_by(user: User) -> QuerySet[Organization]:
     return organizations_changeable_by(user).filter(kind=OrganizationKind.MARKET_FEDERATION)
 

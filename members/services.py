@@ -4,6 +4,7 @@ leaves a record of who did it."""
 
 import datetime
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AccessEvent, AccessKind, ChangeRecord
 from audit.services import access_record, change_record, change_record_fields
+from common import ratelimit
 from federation import scope
 from federation.models import Organization
 from members.counts import counts_kept
@@ -32,9 +34,11 @@ from members.models import (
 from members.selectors import (
     SECRET_FIELDS,
     creatable_member_fields,
+    current_market_of,
     member_abilities,
     member_by_mobile_or_id,
     members_changeable_by,
+    members_visible_to,
     transfer_abilities,
 )
 
@@ -162,6 +166,68 @@ def member_erase(*, member: Member, by: AbstractBaseUser, request=None) -> Membe
     member.tags.clear()
     access_record(kind=AccessKind.PERSONAL_DATA_ERASURE, request=request, user=by, target=member)
     return member
+
+
+# --- Is this number already registered? -------------------------------------------------------
+
+# Look-ups that find a member the user may not see, per user and hour: enough for a chair
+# registering her market's people, too few to look up the district by number.
+DUPLICATE_LOOKUP_LIMIT = 20
+DUPLICATE_LOOKUP_WINDOW = 3600
+
+
+@dataclass(frozen=True)
+class DuplicateAnswer:
+    """What the user is told about a number already held by a current member."""
+
+    member: Member | None  # only when she may see her; never the other market's member
+    field: str  # "mobile" or "id_number"
+    market: Organization | None  # where the holder is a current member
+    elsewhere: bool  # held by a member outside her view: ask for her transfer
+    limited: bool = False  # too many look-ups: nothing is answered
+
+    @property
+    def found(self) -> bool:
+        return bool(self.field)
+
+
+NO_DUPLICATE = DuplicateAnswer(member=None, field="", market=None, elsewhere=False)
+
+
+def member_duplicate_lookup(
+    *, by: AbstractBaseUser, mobile: str = "", id_number: str = "", exclude_pk=None, request=None
+) -> DuplicateAnswer:
+    """Whether a current member already holds this mobile or ID number.
+
+    A member the user may see is named. A member elsewhere is not: the answer is her market
+    only ("ask for her transfer"), each such answer is recorded, and a user gets at most
+    DUPLICATE_LOOKUP_LIMIT of them an hour, so that the form is no directory by number."""
+    holder, field = member_by_mobile_or_id(
+        mobile=mobile, id_number=id_number, exclude_pk=exclude_pk
+    )
+    if holder is None:
+        return NO_DUPLICATE
+    market = current_market_of(holder)
+    if members_visible_to(by).filter(pk=holder.pk).exists():
+        return DuplicateAnswer(member=holder, field=field, market=market, elsewhere=False)
+    if not ratelimit.allow(
+        f"duplicate-lookup:{by.pk}", limit=DUPLICATE_LOOKUP_LIMIT, window=DUPLICATE_LOOKUP_WINDOW
+    ):
+        access_record(
+            kind=AccessKind.DUPLICATE_LOOKUP,
+            request=request,
+            user=by,
+            detail={"refused": "rate limit", "field": field},
+        )
+        return DuplicateAnswer(member=None, field=field, market=None, elsewhere=True, limited=True)
+    access_record(
+        kind=AccessKind.DUPLICATE_LOOKUP,
+        request=request,
+        user=by,
+        target=holder,
+        detail={"field": field, "market": market.name if market else ""},
+    )
+    return DuplicateAnswer(member=None, field=field, market=market, elsewhere=True)
 
 
 # --- Registering and correcting members ----------------------------------------------------
@@ -298,9 +364,10 @@ def member_restore(
         raise ValidationError(_("Her personal data was erased; register her anew."))
     holder, field = member_by_mobile_or_id(mobile=member.mobile, id_number=member.id_number)
     if holder is not None:
+        # Not named: she may be another market's member.
         raise ValidationError(
-            _("%(name)s, a current member, now has this %(field)s.")
-            % {"name": holder.name, "field": Member._meta.get_field(field).verbose_name}
+            _("A current member now has this %(field)s.")
+            % {"field": Member._meta.get_field(field).verbose_name}
         )
     with counts_kept([member.pk]):
         member.status = MemberStatus.CURRENT

@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -26,6 +28,7 @@ from members.forms import (
 )
 from members.models import Member, MemberStatus, TransferStatus
 from members.selectors import DirectoryQuery
+from members.validators import normalize_id_number, normalize_mobile
 
 PAGE_SIZE = 50
 
@@ -208,6 +211,7 @@ def member_create(request: HttpRequest) -> HttpResponse:
         allowed=allowed,
         market=market,
         initial={"joined_on": timezone.localdate()},
+        duplicate_check=_duplicate_check(request),
     )
     if request.method == "POST" and place.is_valid() and form.is_valid():
         values = form.changed_values()
@@ -227,27 +231,21 @@ def member_create(request: HttpRequest) -> HttpResponse:
 
 
 def _form_context(request, form, *, place=None, member=None) -> dict:
-    duplicate = form.duplicate
-    visible = (
-        duplicate is not None
-        and selectors.members_visible_to(request.user).filter(pk=duplicate.pk).exists()
-    )
-    duplicate_market = None
-    if duplicate is not None:
-        duplicate_market = (
-            duplicate.memberships.filter(ends_on__isnull=True, scope="market")
-            .select_related("organization")
-            .first()
-        )
+    answer = form.duplicate
     return {
         "form": form,
         "place": place,
         "member": member,
-        "duplicate": duplicate,
-        "duplicate_visible": visible,
-        "duplicate_market": duplicate_market.organization if duplicate_market else None,
-        "can_pull": duplicate is not None and not visible and duplicate_market is not None,
+        "duplicate": answer,
+        "can_pull": answer is not None
+        and answer.elsewhere
+        and not answer.limited
+        and answer.market is not None,
     }
+
+
+def _duplicate_check(request: HttpRequest):
+    return functools.partial(services.member_duplicate_lookup, by=request.user, request=request)
 
 
 @require_http_methods(["GET", "POST"])
@@ -264,6 +262,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         instance=member,
         allowed=selectors.editable_member_fields(request.user),
         market=market,
+        duplicate_check=_duplicate_check(request),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -371,12 +370,22 @@ def member_transfer_in(request: HttpRequest) -> HttpResponse:
     if not target.isdigit():
         return HttpResponse(status=400)
     to_organization = get_visible_or_404(request, markets, pk=target)
-    mobile = request.POST.get("mobile", "")
+    mobile = normalize_mobile(request.POST.get("mobile", ""))
     id_number = request.POST.get("id_number", "") if can_see_id_numbers(request.user) else ""
-    member, _field = selectors.member_by_mobile_or_id(mobile=mobile, id_number=id_number)
-    if member is None:
+    id_number = normalize_id_number(id_number)
+    # The same look-up as the form's: recorded, limited per user, never naming her.
+    answer = services.member_duplicate_lookup(
+        by=request.user, mobile=mobile, id_number=id_number, request=request
+    )
+    if not answer.found:
         messages.error(request, _("No current member has this number."))
         return redirect("member_create")
+    if answer.limited:
+        messages.error(
+            request, _("You have looked up too many numbers in the last hour. Try again later.")
+        )
+        return redirect("member_create")
+    member, _field = selectors.member_by_mobile_or_id(mobile=mobile, id_number=id_number)
     try:
         services.transfer_request(
             member=member,
@@ -397,8 +406,16 @@ def member_transfer_in(request: HttpRequest) -> HttpResponse:
 @require_GET
 def transfer_list(request: HttpRequest) -> HttpResponse:
     transfers = list(selectors.transfers_for(request.user))
+    # A member asked for from another market is not named to the asking side until her
+    # market confirms the transfer.
+    visible = set(
+        selectors.members_visible_to(request.user)
+        .filter(pk__in=[t.member_id for t in transfers])
+        .values_list("pk", flat=True)
+    )
     for transfer in transfers:
         transfer.can = selectors.transfer_abilities(user=request.user, transfer=transfer)
+        transfer.member_visible = transfer.member_id in visible
     return render(request, "members/transfer_list.html", {"transfers": transfers})
 
 
