@@ -284,6 +284,8 @@ class BulkForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
     ids = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
     everything = forms.BooleanField(required=False)
+    # How many members "everything matching" meant on the page she confirmed it on.
+    expected = forms.IntegerField(required=False, min_value=0, max_value=10_000_000)
     tag = forms.CharField(label=_("Tag"), required=False, max_length=30)
     home = forms.TypedChoiceField(label=_("Home"), required=False, coerce=int, empty_value=None)
     on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
@@ -300,6 +302,10 @@ class BulkForm(forms.Form):
         action = cleaned.get("action")
         if not cleaned.get("ids") and not cleaned.get("everything"):
             raise forms.ValidationError(_("Select members first."))
+        if cleaned.get("everything") and cleaned.get("expected") is None:
+            raise forms.ValidationError(
+                _("Reload the list and confirm how many members the action is for.")
+            )
         if action in {"add_tag", "remove_tag"} and not cleaned.get("tag"):
             self.add_error("tag", _("Enter a tag."))
         if action == "assign_home" and not cleaned.get("home"):

@@ -551,12 +551,22 @@ def transfer_decline(
 # --- Bulk actions on a selection -------------------------------------------------------
 
 
-def _changeable_ids(members: QuerySet, by: AbstractBaseUser) -> list[int]:
+def _changeable_ids(members: QuerySet, by: AbstractBaseUser, expected: int | None) -> list[int]:
     """The selected members' ids, refused as a whole if any of them is outside what the
-    user may change (the selection is made within her scope; a crafted one is not)."""
+    user may change (the selection is made within her scope; a crafted one is not), or if
+    they are not as many as she confirmed ("all 216 matching members")."""
     outside = members.exclude(pk__in=members_changeable_by(by).values("pk"))
     scope.require(not outside.exists())
-    return list(members.order_by("pk").values_list("pk", flat=True))
+    ids = list(members.order_by("pk").values_list("pk", flat=True))
+    if expected is not None and len(ids) != expected:
+        raise ValidationError(
+            _(
+                "You confirmed %(expected)d members, but %(count)d match now. Nothing was "
+                "changed: look at the list again and repeat the action."
+            )
+            % {"expected": expected, "count": len(ids)}
+        )
+    return ids
 
 
 def _lock_members(ids: list[int]) -> None:
@@ -566,11 +576,16 @@ def _lock_members(ids: list[int]) -> None:
 
 
 @transaction.atomic
-def members_add_tag(*, members: QuerySet, tag_name: str, by: AbstractBaseUser) -> int:
+def members_add_tag(
+    *, members: QuerySet, tag_name: str, by: AbstractBaseUser, expected: int | None = None
+) -> int:
     """Tag the members, creating the tag if it is new (only for those who may edit)."""
     scope.require(scope.has_editing_role(by))
-    ids = _changeable_ids(members, by)
-    tag, _created = Tag.objects.get_or_create(name=tag_name.strip())
+    ids = _changeable_ids(members, by, expected)
+    name = tag_name.strip()
+    if not ids or not name:
+        return 0  # no tag is created for nobody
+    tag, _created = Tag.objects.get_or_create(name=name)
     through = Member.tags.through
     tagged = set(
         through.objects.filter(tag=tag, member_id__in=ids).values_list("member_id", flat=True)
@@ -582,9 +597,11 @@ def members_add_tag(*, members: QuerySet, tag_name: str, by: AbstractBaseUser) -
 
 
 @transaction.atomic
-def members_remove_tag(*, members: QuerySet, tag_name: str, by: AbstractBaseUser) -> int:
+def members_remove_tag(
+    *, members: QuerySet, tag_name: str, by: AbstractBaseUser, expected: int | None = None
+) -> int:
     scope.require(scope.has_editing_role(by))
-    ids = _changeable_ids(members, by)
+    ids = _changeable_ids(members, by, expected)
     tag = Tag.objects.filter(name=tag_name.strip()).first()
     if tag is None:
         return 0
@@ -599,11 +616,16 @@ def members_remove_tag(*, members: QuerySet, tag_name: str, by: AbstractBaseUser
 
 @transaction.atomic
 def members_assign_home(
-    *, members: QuerySet, home: Organization, starts_on: datetime.date, by: AbstractBaseUser
+    *,
+    members: QuerySet,
+    home: Organization,
+    starts_on: datetime.date,
+    by: AbstractBaseUser,
+    expected: int | None = None,
 ) -> int:
     """Put current members into a women's home or micro-home (leaving their other homes)."""
     scope.require(scope.may_change_members_of(by, home))
-    selected = _changeable_ids(members, by)
+    selected = _changeable_ids(members, by, expected)
     already_there = Membership.objects.filter(
         member=OuterRef("pk"), organization=home, ends_on__isnull=True
     )
@@ -637,9 +659,14 @@ def members_assign_home(
 
 @transaction.atomic
 def members_mark_left(
-    *, members: QuerySet, left_on: datetime.date, reason: str, by: AbstractBaseUser
+    *,
+    members: QuerySet,
+    left_on: datetime.date,
+    reason: str,
+    by: AbstractBaseUser,
+    expected: int | None = None,
 ) -> int:
-    selected = _changeable_ids(members, by)
+    selected = _changeable_ids(members, by, expected)
     # Members whose current membership began after that date are left out, not cut short.
     started_later = Membership.objects.filter(
         member=OuterRef("pk"), ends_on__isnull=True, starts_on__gt=left_on

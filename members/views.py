@@ -106,27 +106,52 @@ def member_bulk(request: HttpRequest) -> HttpResponse:
                 messages.error(request, error)
         return redirect(back)
     data = form.cleaned_data
+    query = DirectoryQuery()
+    expected = None
+    if data["everything"]:
+        # "Everything matching" acts on what the page showed: a search or filter the
+        # directory refuses (another market, too long a search) refuses the action, instead
+        # of being dropped and leaving "everything" to mean all her members.
+        directory = _directory_form(request, QueryDict(request.POST.get("query", "")))
+        if not directory.is_valid():
+            messages.error(request, _("The search or filters are not valid: nothing was changed."))
+            return redirect(back)
+        query = directory.query()
+        expected = data["expected"]
     chosen = selectors.members_from_selection(
         user=request.user,
         ids=data["ids"],
         everything=data["everything"],
-        query=_directory_query(request, request.POST.get("query", "")),
+        query=query,
         changeable=True,
     )
     action = data["action"]
-    if action == "add_tag":
-        count = services.members_add_tag(members=chosen, tag_name=data["tag"], by=request.user)
-    elif action == "remove_tag":
-        count = services.members_remove_tag(members=chosen, tag_name=data["tag"], by=request.user)
-    elif action == "assign_home":
-        home = Organization.objects.get(pk=data["home"])  # one of her changeable homes
-        count = services.members_assign_home(
-            members=chosen, home=home, starts_on=data["on"], by=request.user
-        )
-    else:
-        count = services.members_mark_left(
-            members=chosen, left_on=data["on"], reason=data["reason"], by=request.user
-        )
+    try:
+        if action == "add_tag":
+            count = services.members_add_tag(
+                members=chosen, tag_name=data["tag"], by=request.user, expected=expected
+            )
+        elif action == "remove_tag":
+            count = services.members_remove_tag(
+                members=chosen, tag_name=data["tag"], by=request.user, expected=expected
+            )
+        elif action == "assign_home":
+            home = Organization.objects.get(pk=data["home"])  # one of her changeable homes
+            count = services.members_assign_home(
+                members=chosen, home=home, starts_on=data["on"], by=request.user, expected=expected
+            )
+        else:
+            count = services.members_mark_left(
+                members=chosen,
+                left_on=data["on"],
+                reason=data["reason"],
+                by=request.user,
+                expected=expected,
+            )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(back)
     messages.success(request, _("%(count)d members updated.") % {"count": count})
     return redirect(back)
 
@@ -137,11 +162,6 @@ def _directory_form(request: HttpRequest, data) -> DirectoryForm:
         organizations=choices.visible_organization_choices(request.user),
         tags=tag_choices(),
     )
-
-
-def _directory_query(request: HttpRequest, encoded: str) -> DirectoryQuery:
-    """The directory's search and filters, as carried in a page's query string."""
-    return _directory_form(request, QueryDict(encoded)).query()
 
 
 # --- One member ---------------------------------------------------------------------------
