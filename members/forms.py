@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.parsing import coerce_id
 from common.widgets import DateInput
 from federation.models import Organization, Position
 from markets.models import Shop
@@ -39,7 +40,7 @@ class DirectoryForm(forms.Form):
 
     q = forms.CharField(label=_("Search"), required=False, max_length=50)
     organization = forms.TypedChoiceField(
-        label=_("Organization"), required=False, coerce=int, empty_value=None
+        label=_("Organization"), required=False, coerce=coerce_id, empty_value=None
     )
     occupation = forms.ChoiceField(
         label=_("Occupation"),
@@ -59,7 +60,7 @@ class DirectoryForm(forms.Form):
     honor = forms.ChoiceField(
         label=_("Honor"), required=False, choices=_blank(_("Any or none")) + HonorKind.choices
     )
-    tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=int, empty_value=None)
+    tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=coerce_id, empty_value=None)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
     joined_year = forms.IntegerField(
         label=_("Joined in"), required=False, min_value=1990, max_value=2100
@@ -282,12 +283,14 @@ class BulkForm(forms.Form):
         ("mark_left", _("Mark as left")),
     ]
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
-    ids = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    ids = forms.TypedMultipleChoiceField(coerce=coerce_id, required=False, choices=())
     everything = forms.BooleanField(required=False)
     # How many members "everything matching" meant on the page she confirmed it on.
     expected = forms.IntegerField(required=False, min_value=0, max_value=10_000_000)
     tag = forms.CharField(label=_("Tag"), required=False, max_length=30)
-    home = forms.TypedChoiceField(label=_("Home"), required=False, coerce=int, empty_value=None)
+    home = forms.TypedChoiceField(
+        label=_("Home"), required=False, coerce=coerce_id, empty_value=None
+    )
     on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
     reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
 

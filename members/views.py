@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.models import AccessKind
 from audit.services import access_record, get_visible_or_404
 from common.htmx import fragment_or_page
+from common.parsing import id_or_400
 from federation import choices
 from federation.models import Organization
 from federation.scope import can_see_id_numbers, has_editing_role
@@ -386,9 +387,7 @@ def member_transfer_in(request: HttpRequest) -> HttpResponse:
     markets = selectors.market_federations_changeable_by(request.user)
     if not markets.exists():
         raise PermissionDenied
-    target = request.POST.get("to_organization", "")
-    if not target.isdigit():
-        return HttpResponse(status=400)
+    target = id_or_400(request.POST.get("to_organization", ""))
     to_organization = get_visible_or_404(request, markets, pk=target)
     mobile = normalize_mobile(request.POST.get("mobile", ""))
     id_number = request.POST.get("id_number", "") if can_see_id_numbers(request.user) else ""
