@@ -13,7 +13,8 @@ from audit import forms as audit_forms
 from elections import forms as elections_forms
 from federation import forms as federation_forms
 from members import forms as members_forms
-from tests.test_permission_matrix import RULES, build_url, sides, url_patterns  # noqa: F401
+from tests.test_permission_matrix import RULES, build_url, url_patterns
+from tests.test_permission_matrix import sides as sides  # the fixture, shared
 
 HOSTILE = {
     "superscript two": "²",
@@ -82,7 +83,7 @@ def hostile_path(url: str, value: str) -> str:
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_no_hostile_value_makes_a_500(persona, request, sides, capsys):
+def test_no_hostile_value_makes_a_500(persona, request, sides, capsys):  # noqa: F811
     user = None if persona == "anonymous" else request.getfixturevalue(persona)
     client = Client(raise_request_exception=False)
     names = parameter_names()
