@@ -83,7 +83,7 @@ def hostile_path(url: str, value: str) -> str:
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_no_hostile_value_makes_a_500(persona, request, sides, capsys):  # noqa: F811
+def test_no_hostile_value_makes_a_500(persona, request, sides, capsys):
     user = None if persona == "anonymous" else request.getfixturevalue(persona)
     client = Client(raise_request_exception=False)
     names = parameter_names()

@@ -39,6 +39,8 @@ RULES = {
     # accounts
     "login": Rule("public"),
     "login_verify": Rule("public"),
+    # The language switch works before logging in (issue 8).
+    "set_language": Rule("public", method="post", data={"language": "en"}),
     "logout": Rule("login", method="post"),
     "password_change": Rule("login"),
     "second_factor": Rule("login"),
