@@ -239,6 +239,7 @@ def count_results(cases: list[Case], users: dict) -> None:
 
     from federation import choices
     from members import selectors
+    from members.choices import tag_choices
     from members.forms import DirectoryForm
     from members.models import Member
 
@@ -257,7 +258,7 @@ def count_results(cases: list[Case], users: dict) -> None:
             form = DirectoryForm(
                 case.params,
                 organizations=choices.visible_organization_choices(user),
-                tags=choices.tag_choices(),
+                tags=tag_choices(),
             )
             case.count = selectors.member_directory(user=user, query=form.query()).count()
 
