@@ -1,13 +1,14 @@
-"""Flood limits of the public forms (no login): per client address and per mobile number.
-
-django-ratelimit counts in the shared cache (Redis in production, so every web worker sees
-the same count). The mobile is counted under a keyed digest: the cache never holds a number.
-"""
+"""Flood limits in the shared cache (Redis in production, so every web worker sees the same
+count): the public forms per client address and per mobile number (django-ratelimit), and a
+plain counter per key and window for logged-in look-ups (someone trying numbers one after
+another). Numbers are counted under a keyed digest: the cache never holds a mobile."""
 
 import hashlib
 import hmac
+import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django_ratelimit.core import is_ratelimited
 
 
@@ -37,3 +38,15 @@ def mobile_flooding(request, *, group: str, mobile: str, rate: str) -> bool:
         method="POST",
         increment=True,
     )
+
+
+def allow(key: str, *, limit: int, window: int) -> bool:
+    """Count one more use of `key` in the current window; False once `limit` is passed."""
+    bucket = f"ratelimit:{key}:{int(time.time()) // window}"
+    cache.add(bucket, 0, window + 60)
+    try:
+        count = cache.incr(bucket)
+    except ValueError:  # expired between add and incr
+        cache.set(bucket, 1, window + 60)
+        count = 1
+    return count <= limit

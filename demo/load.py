@@ -488,9 +488,17 @@ class _Loader:
                             member_id=member.pk,
                             organization_id=organization.pk,
                             scope=membership_scope_for(organization.kind),
+                            organization_path=organization.descendant_path_prefix,
                             starts_on=membership.starts_on,
                             ends_on=membership.ends_on,
                             end_reason=membership.end_reason,
+                            # Open, or ended on the day she left (not by a move).
+                            reaches=membership.ends_on is None
+                            or (
+                                planned.left_on is not None
+                                and membership.ends_on == planned.left_on
+                                and not membership.end_reason.startswith("调至")
+                            ),
                         )
                     )
                 member_tags.extend(

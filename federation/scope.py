@@ -95,6 +95,30 @@ def organizations_with_member_access(user: User) -> QuerySet[Organization]:
     return _scope(user, MEMBER_READING_ROLES)
 
 
+def _prefixes(user: User, roles: Iterable[str]) -> list[str] | None:
+    """The path prefixes of the subtrees her grants cover (None: everything, a superuser),
+    with nested grants folded into the outer one: what a membership's organization_path is
+    matched against, so that her scope is one indexed condition."""
+    if _is_superuser(user):
+        return None
+    prefixes = sorted({g.organization.descendant_path_prefix for g in _grants(user, roles)})
+    kept: list[str] = []
+    for prefix in prefixes:  # sorted: an outer prefix comes before the ones it covers
+        if not any(prefix.startswith(outer) for outer in kept):
+            kept.append(prefix)
+    return kept
+
+
+def member_reading_prefixes(user: User) -> list[str] | None:
+    """Subtrees whose members she may read, as path prefixes (None: all of them)."""
+    return _prefixes(user, MEMBER_READING_ROLES)
+
+
+def member_changing_prefixes(user: User) -> list[str] | None:
+    """Subtrees whose members she may change, as path prefixes (None: all of them)."""
+    return _prefixes(user, EDITING_ROLES)
+
+
 def may_see(user: User, organization: Organization) -> bool:
     return _in_scope(user, Role.values, organization)
 

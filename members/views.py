@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -11,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.models import AccessKind
 from audit.services import access_record, get_visible_or_404
 from common.htmx import fragment_or_page
+from common.parsing import id_or_400
 from federation import choices
 from federation.models import Organization
 from federation.scope import can_see_id_numbers, has_editing_role
@@ -26,6 +29,7 @@ from members.forms import (
 )
 from members.models import Member, MemberStatus, TransferStatus
 from members.selectors import DirectoryQuery
+from members.validators import normalize_id_number, normalize_mobile
 
 PAGE_SIZE = 50
 
@@ -103,27 +107,52 @@ def member_bulk(request: HttpRequest) -> HttpResponse:
                 messages.error(request, error)
         return redirect(back)
     data = form.cleaned_data
+    query = DirectoryQuery()
+    expected = None
+    if data["everything"]:
+        # "Everything matching" acts on what the page showed: a search or filter the
+        # directory refuses (another market, too long a search) refuses the action, instead
+        # of being dropped and leaving "everything" to mean all her members.
+        directory = _directory_form(request, QueryDict(request.POST.get("query", "")))
+        if not directory.is_valid():
+            messages.error(request, _("The search or filters are not valid: nothing was changed."))
+            return redirect(back)
+        query = directory.query()
+        expected = data["expected"]
     chosen = selectors.members_from_selection(
         user=request.user,
         ids=data["ids"],
         everything=data["everything"],
-        query=_directory_query(request, request.POST.get("query", "")),
+        query=query,
         changeable=True,
     )
     action = data["action"]
-    if action == "add_tag":
-        count = services.members_add_tag(members=chosen, tag_name=data["tag"], by=request.user)
-    elif action == "remove_tag":
-        count = services.members_remove_tag(members=chosen, tag_name=data["tag"], by=request.user)
-    elif action == "assign_home":
-        home = Organization.objects.get(pk=data["home"])  # one of her changeable homes
-        count = services.members_assign_home(
-            members=chosen, home=home, starts_on=data["on"], by=request.user
-        )
-    else:
-        count = services.members_mark_left(
-            members=chosen, left_on=data["on"], reason=data["reason"], by=request.user
-        )
+    try:
+        if action == "add_tag":
+            count = services.members_add_tag(
+                members=chosen, tag_name=data["tag"], by=request.user, expected=expected
+            )
+        elif action == "remove_tag":
+            count = services.members_remove_tag(
+                members=chosen, tag_name=data["tag"], by=request.user, expected=expected
+            )
+        elif action == "assign_home":
+            home = Organization.objects.get(pk=data["home"])  # one of her changeable homes
+            count = services.members_assign_home(
+                members=chosen, home=home, starts_on=data["on"], by=request.user, expected=expected
+            )
+        else:
+            count = services.members_mark_left(
+                members=chosen,
+                left_on=data["on"],
+                reason=data["reason"],
+                by=request.user,
+                expected=expected,
+            )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(back)
     messages.success(request, _("%(count)d members updated.") % {"count": count})
     return redirect(back)
 
@@ -134,11 +163,6 @@ def _directory_form(request: HttpRequest, data) -> DirectoryForm:
         organizations=choices.visible_organization_choices(request.user),
         tags=tag_choices(),
     )
-
-
-def _directory_query(request: HttpRequest, encoded: str) -> DirectoryQuery:
-    """The directory's search and filters, as carried in a page's query string."""
-    return _directory_form(request, QueryDict(encoded)).query()
 
 
 # --- One member ---------------------------------------------------------------------------
@@ -162,7 +186,10 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "member": member,
         "market": selectors.current_market(member),
         "homes": selectors.current_homes(member),
-        "changes": selectors.member_history(member, reveal_mobile=can.change),
+        # An erased member's old numbers stay masked in her history, whoever reads it.
+        "changes": selectors.member_history(
+            member, reveal_mobile=can.change and member.erased_at is None
+        ),
         "can": can,
         "can_change": can.change,
         "can_see_id": can.see_id_number,
@@ -205,6 +232,7 @@ def member_create(request: HttpRequest) -> HttpResponse:
         allowed=allowed,
         market=market,
         initial={"joined_on": timezone.localdate()},
+        duplicate_check=_duplicate_check(request),
     )
     if request.method == "POST" and place.is_valid() and form.is_valid():
         values = form.changed_values()
@@ -224,27 +252,21 @@ def member_create(request: HttpRequest) -> HttpResponse:
 
 
 def _form_context(request, form, *, place=None, member=None) -> dict:
-    duplicate = form.duplicate
-    visible = (
-        duplicate is not None
-        and selectors.members_visible_to(request.user).filter(pk=duplicate.pk).exists()
-    )
-    duplicate_market = None
-    if duplicate is not None:
-        duplicate_market = (
-            duplicate.memberships.filter(ends_on__isnull=True, scope="market")
-            .select_related("organization")
-            .first()
-        )
+    answer = form.duplicate
     return {
         "form": form,
         "place": place,
         "member": member,
-        "duplicate": duplicate,
-        "duplicate_visible": visible,
-        "duplicate_market": duplicate_market.organization if duplicate_market else None,
-        "can_pull": duplicate is not None and not visible and duplicate_market is not None,
+        "duplicate": answer,
+        "can_pull": answer is not None
+        and answer.elsewhere
+        and not answer.limited
+        and answer.market is not None,
     }
+
+
+def _duplicate_check(request: HttpRequest):
+    return functools.partial(services.member_duplicate_lookup, by=request.user, request=request)
 
 
 @require_http_methods(["GET", "POST"])
@@ -261,6 +283,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         instance=member,
         allowed=selectors.editable_member_fields(request.user),
         market=market,
+        duplicate_check=_duplicate_check(request),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -364,16 +387,24 @@ def member_transfer_in(request: HttpRequest) -> HttpResponse:
     markets = selectors.market_federations_changeable_by(request.user)
     if not markets.exists():
         raise PermissionDenied
-    target = request.POST.get("to_organization", "")
-    if not target.isdigit():
-        return HttpResponse(status=400)
+    target = id_or_400(request.POST.get("to_organization", ""))
     to_organization = get_visible_or_404(request, markets, pk=target)
-    mobile = request.POST.get("mobile", "")
+    mobile = normalize_mobile(request.POST.get("mobile", ""))
     id_number = request.POST.get("id_number", "") if can_see_id_numbers(request.user) else ""
-    member, _field = selectors.member_by_mobile_or_id(mobile=mobile, id_number=id_number)
-    if member is None:
+    id_number = normalize_id_number(id_number)
+    # The same look-up as the form's: recorded, limited per user, never naming her.
+    answer = services.member_duplicate_lookup(
+        by=request.user, mobile=mobile, id_number=id_number, request=request
+    )
+    if not answer.found:
         messages.error(request, _("No current member has this number."))
         return redirect("member_create")
+    if answer.limited:
+        messages.error(
+            request, _("You have looked up too many numbers in the last hour. Try again later.")
+        )
+        return redirect("member_create")
+    member, _field = selectors.member_by_mobile_or_id(mobile=mobile, id_number=id_number)
     try:
         services.transfer_request(
             member=member,
@@ -394,8 +425,16 @@ def member_transfer_in(request: HttpRequest) -> HttpResponse:
 @require_GET
 def transfer_list(request: HttpRequest) -> HttpResponse:
     transfers = list(selectors.transfers_for(request.user))
+    # A member asked for from another market is not named to the asking side until her
+    # market confirms the transfer.
+    visible = set(
+        selectors.members_visible_to(request.user)
+        .filter(pk__in=[t.member_id for t in transfers])
+        .values_list("pk", flat=True)
+    )
     for transfer in transfers:
         transfer.can = selectors.transfer_abilities(user=request.user, transfer=transfer)
+        transfer.member_visible = transfer.member_id in visible
     return render(request, "members/transfer_list.html", {"transfers": transfers})
 
 

@@ -47,6 +47,8 @@ RULES = {
     # accounts
     "login": Rule("public"),
     "login_verify": Rule("public"),
+    # The language switch works before logging in (issue 8).
+    "set_language": Rule("public", method="post", data={"language": "en"}),
     "logout": Rule("login", method="post"),
     "password_change": Rule("login"),
     "second_factor": Rule("login"),
@@ -275,4 +277,126 @@ def test_permission_matrix(persona, request, sides):
                 failures.append(
                     f"{persona} {rule.method.upper()} {url} ({name}, side {side}): {status}"
                 )
+    assert not failures, "\n".join(failures)
+
+
+# --- Members in every history shape (issue 8) ------------------------------------------------
+#
+# A member is seen through her open memberships; a member who left through the memberships she
+# held on the day she left (not every organization she ever belonged to); an erased member
+# only by those who handle personal data. Each shape says which personas see her.
+
+SHAPE_VIEWERS = {
+    "current_in_a": {"district_staff", "chair_a", "viewer"},
+    "left_in_a": {"district_staff", "chair_a", "viewer"},
+    "moved_a_to_b": {"district_staff", "chair_b", "viewer"},
+    "moved_a_to_b_then_left": {"district_staff", "chair_b", "viewer"},
+    "left_in_a_restored_in_b": {"district_staff", "chair_b", "viewer"},
+    "erased_in_a": {"district_staff"},
+}
+SHAPE_CHANGERS = {
+    "current_in_a": {"district_staff", "chair_a"},
+    "left_in_a": {"district_staff", "chair_a"},
+    "moved_a_to_b": {"district_staff", "chair_b"},
+    "moved_a_to_b_then_left": {"district_staff", "chair_b"},
+    "left_in_a_restored_in_b": {"district_staff", "chair_b"},
+    "erased_in_a": {"district_staff"},
+}
+SHAPE_PERSONAS = ["district_staff", "chair_a", "chair_b", "viewer", "counsellor", "outsider"]
+
+
+@pytest.fixture
+def shapes(district, district_staff, time_machine):
+    """One member per history shape, each made through the services as the product does."""
+    from members import services
+    from members.models import TransferRequest
+    from tests.factories import MemberFactory, MembershipFactory
+
+    time_machine.move_to(datetime.datetime(2026, 11, 30, 10, 0), tick=True)
+    market_a, market_b = district.market_a.federation, district.market_b.federation
+    made = {}
+    for index, shape in enumerate(SHAPE_VIEWERS):
+        member = MemberFactory(name=f"历史{index}号")
+        MembershipFactory(member=member, organization=market_a)
+        made[shape] = member
+    by = district_staff
+
+    def move(member):
+        transfer = services.transfer_request(
+            member=member,
+            to_organization=market_b,
+            effective_on=datetime.date(2024, 3, 1),
+            reason="",
+            by=by,
+            by_receiver=False,
+        )
+        services.transfer_confirm(transfer=TransferRequest.objects.get(pk=transfer.pk), by=by)
+
+    services.member_mark_left(
+        member=made["left_in_a"], left_on=datetime.date(2025, 1, 1), reason="x", by=by
+    )
+    move(made["moved_a_to_b"])
+    move(made["moved_a_to_b_then_left"])
+    services.member_mark_left(
+        member=made["moved_a_to_b_then_left"], left_on=datetime.date(2025, 5, 1), reason="x", by=by
+    )
+    services.member_mark_left(
+        member=made["left_in_a_restored_in_b"],
+        left_on=datetime.date(2025, 1, 1),
+        reason="x",
+        by=by,
+    )
+    made["left_in_a_restored_in_b"].refresh_from_db()
+    services.member_restore(
+        member=made["left_in_a_restored_in_b"],
+        market=market_b,
+        restored_on=datetime.date(2026, 2, 1),
+        by=by,
+    )
+    services.member_erase(member=made["erased_in_a"], by=by)
+    for shape in made:
+        made[shape].refresh_from_db()
+    return made
+
+
+@pytest.mark.parametrize("persona", SHAPE_PERSONAS)
+def test_members_in_every_history_shape(persona, request, shapes):
+    from members.selectors import member_abilities, members_changeable_by, members_visible_to
+
+    user = request.getfixturevalue(persona)
+    client = Client()
+    client.force_login(user)
+    failures = []
+    visible = set(members_visible_to(user).values_list("pk", flat=True))
+    changeable = set(members_changeable_by(user).values_list("pk", flat=True))
+    listing = client.get("/members/", {"status": "all"}).content.decode()
+    for shape, member in shapes.items():
+        sees = persona in SHAPE_VIEWERS[shape]
+        changes = persona in SHAPE_CHANGERS[shape]
+        can = member_abilities(user=user, member=member)
+        detail = client.get(f"/members/{member.pk}/").status_code
+        unmask = client.post(f"/members/{member.pk}/unmask/mobile/").status_code
+        observed = {
+            "selector sees": member.pk in visible,
+            "selector changes": member.pk in changeable,
+            "abilities see": can.see,
+            "abilities change": can.change,
+            "detail page": detail == 200,
+            "unmask": unmask == 200,
+            "directory": member.name in listing and not member.erased_at,
+        }
+        expected = {
+            "selector sees": sees,
+            "selector changes": changes,
+            "abilities see": sees,
+            "abilities change": changes,
+            "detail page": sees,
+            "unmask": changes,
+            "directory": sees and not member.erased_at,
+        }
+        for what, value in observed.items():
+            if value != expected[what]:
+                failures.append(f"{persona} · {shape} · {what}: {value}, expected {expected[what]}")
+        if not sees:
+            assert detail == 404, (persona, shape, detail)
     assert not failures, "\n".join(failures)
