@@ -22,12 +22,15 @@ installed.
 
 import datetime
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from django.apps import apps
-from django.db.models import Case, CharField, Count, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -154,19 +157,6 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _age_band_case(bands, day: datetime.date, field_name: str = "birth_date") -> Case:
-    """The band of the age on `day`, in SQL (born on or before day − n years ⇔ age ≥ n)."""
-    whens = []
-    for key, youngest, oldest in bands:
-        condition = Q(**{f"{field_name}__isnull": False})
-        if youngest is not None:
-            condition &= Q(**{f"{field_name}__lte": _years_before(day, youngest)})
-        if oldest is not None:
-            condition &= Q(**{f"{field_name}__gt": _years_before(day, oldest)})
-        whens.append(When(condition, then=Value(key)))
-    return Case(*whens, default=Value(""), output_field=CharField())
-
-
 def directory_link(
     organization: Organization, year: int, *, during_year: bool = False, **filters
 ) -> str:
@@ -180,46 +170,109 @@ def directory_link(
     return reverse("member_list") + "?" + urlencode(params)
 
 
+_memo: ContextVar[dict | None] = ContextVar("report_memo", default=None)
+
+
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    """Within it, sections asking the same question of the database (the members' profile on
+    a day) share one answer; outside it every section reads for itself."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _shared(key: tuple, compute: Callable[[], Any]) -> Any:
+    memo = _memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _band_condition(youngest, oldest, day: datetime.date, field_name: str = "birth_date") -> Q:
+    condition = Q(**{f"{field_name}__isnull": False})
+    if youngest is not None:
+        condition &= Q(**{f"{field_name}__lte": _years_before(day, youngest)})
+    if oldest is not None:
+        condition &= Q(**{f"{field_name}__gt": _years_before(day, oldest)})
+    return condition
+
+
+PROFILE_ATTRIBUTES = {
+    "occupation": Occupation.choices,
+    "political_status": PoliticalStatus.choices,
+    "education": Education.choices,
+}
+
+
+def _profile(members: QuerySet[Member], day: datetime.date, bands) -> dict[str, dict[str, int]]:
+    """Counts of the members by occupation, political status, education and age band on the
+    day, and their total: one scan with conditional counts (COUNT … FILTER)."""
+    aggregates = {"total": Count("pk")}
+    for attribute, choices in PROFILE_ATTRIBUTES.items():
+        for value, _label in choices:
+            aggregates[f"{attribute}:{value}"] = Count("pk", filter=Q(**{attribute: value}))
+    for key, youngest, oldest in bands:
+        aggregates[f"band:{key}"] = Count("pk", filter=_band_condition(youngest, oldest, day))
+    flat = members.aggregate(**aggregates)
+    profile: dict[str, dict[str, int]] = {"total": {"": flat.pop("total")}}
+    for name, n in flat.items():
+        attribute, value = name.split(":", 1)
+        profile.setdefault(attribute, {})[value] = n
+    return profile
+
+
+def member_profile(organization: Organization, year: int) -> dict[str, dict[str, int]]:
+    day = as_of(year)
+    return _shared(
+        ("members", organization.pk, day),
+        lambda: _profile(members_on(organization, day), day, MEMBER_AGE_BANDS),
+    )
+
+
+def officer_profile(organization: Organization, year: int) -> dict[str, dict[str, int]]:
+    day = as_of(year)
+    officers = Member.objects.filter(pk__in=offices_on(organization, day).values("member_id"))
+    return _shared(
+        ("officers", organization.pk, day), lambda: _profile(officers, day, OFFICER_AGE_BANDS)
+    )
+
+
 def _breakdown(
     *,
     key: str,
     title: str,
     organization: Organization,
     year: int,
+    profile: dict[str, dict[str, int]],
     attribute: str,
     choices: list[tuple[str, str]],
     blank_label: str,
     link_filter: str | None,
+    column: str,
     chart: str = "bar",
-    annotate=None,
 ) -> Section:
-    """Members on the as-of day by one attribute: one GROUP BY, a row per choice."""
-    members = members_on(organization, as_of(year))
-    if annotate is not None:
-        members = members.annotate(**{attribute: annotate})
-    counts = dict(
-        members.order_by()
-        .values_list(attribute)
-        .annotate(n=Count("pk"))
-        .values_list(attribute, "n")
-    )
+    """One breakdown of the profile: a row per choice, and one for the rest (so that the rows
+    add up to the total)."""
+    counts = profile[attribute]
+    total = profile["total"][""]
     rows = []
-    known = set()
     for value, label in choices:
-        known.add(value)
-        link = ""
-        if link_filter:
-            link = directory_link(organization, year, **{link_filter: value})
+        link = directory_link(organization, year, **{link_filter: value}) if link_filter else ""
         rows.append(Row(value, str(label), [counts.get(value, 0)], link))
-    unknown = sum(n for value, n in counts.items() if value not in known)
-    if unknown or blank_label:
-        rows.append(Row("", blank_label or _("Other"), [unknown]))
+    rest = total - sum(row.values[0] for row in rows)
+    if rest or blank_label:
+        rows.append(Row("", blank_label or _("Other"), [rest]))
     return Section(
         key=key,
         title=title,
-        columns=[_("Members")],
+        columns=[column],
         rows=rows,
-        total=[sum(row.values[0] for row in rows)],
+        total=[total],
         chart={"type": chart, "columns": [0]},
         formats=["int"],
     )
@@ -231,11 +284,10 @@ def _breakdown(
 def members_summary(organization: Organization, year: int) -> Section:
     """The headline figures with the change against the previous year."""
     day, previous_day = as_of(year), datetime.date(year - 1, 12, 31)
-    now = members_on(organization, day).count()
+    now = member_profile(organization, year)["total"][""]
     before = members_on(organization, previous_day).count()
-    in_year = _members_in_year(organization, year)
-    joined = in_year.filter(joined_on__year=year).count()
-    left = in_year.filter(left_on__year=year).count()
+    moves = member_moves(organization, year)
+    joined, left = moves["joined"], moves["left"]
     rows = [
         Row(
             "members", _("Members"), [now, before, now - before], directory_link(organization, year)
@@ -264,65 +316,25 @@ def members_summary(organization: Organization, year: int) -> Section:
     )
 
 
-def members_by_market(organization: Organization, year: int) -> Section:
+def _members_by_place(
+    organization: Organization, year: int, scope: str, kinds
+) -> tuple[list[Row], int]:
+    """Members on the as-of day per market (or home) of the subtree, and the rest."""
     day = as_of(year)
     subtree = _subtree(organization)
-    market = Subquery(
-        Membership.objects.on(day)
-        .filter(member=OuterRef("pk"), scope=MembershipScope.MARKET, organization__in=subtree)
-        .order_by("-starts_on", "-pk")
-        .values("organization_id")[:1]
-    )
     counts = dict(
-        members_on(organization, day)
-        .annotate(market=market)
-        .order_by()
-        .values_list("market")
-        .annotate(n=Count("pk"))
-        .values_list("market", "n")
-    )
-    markets = (
-        subtree.filter(kind=OrganizationKind.MARKET_FEDERATION)
-        .filter(_existing_on(day) | Q(pk__in=[pk for pk in counts if pk]))
-        .order_by("name")
-        .values_list("pk", "name")
-    )
-    rows = [
-        Row(str(pk), name, [counts.get(pk, 0)], directory_link(Organization(pk=pk), year))
-        for pk, name in markets
-    ]
-    rows.append(Row("", _("Not in a market"), [counts.get(None, 0)]))
-    return Section(
-        key="members_by_market",
-        title=_("Members by market"),
-        columns=[_("Members")],
-        rows=rows,
-        total=[sum(row.values[0] for row in rows)],
-        chart={"type": "bar", "columns": [0]},
-        formats=["int"],
-    )
-
-
-def members_by_home(organization: Organization, year: int) -> Section:
-    day = as_of(year)
-    subtree = _subtree(organization)
-    home = Subquery(
         Membership.objects.on(day)
-        .filter(member=OuterRef("pk"), scope=MembershipScope.HOME, organization__in=subtree)
-        .order_by("-starts_on", "-pk")
-        .values("organization_id")[:1]
-    )
-    counts = dict(
-        members_on(organization, day)
-        .annotate(home=home)
+        .filter(organization__in=subtree, scope=scope)
         .order_by()
-        .values_list("home")
+        .values_list("organization")
+        # One membership per member and organization on a day (a second one can only start
+        # the day the first ends), so counting rows counts members.
         .annotate(n=Count("pk"))
-        .values_list("home", "n")
+        .values_list("organization", "n")
     )
-    homes = (
-        subtree.filter(kind__in=HOME_KINDS)
-        .filter(_existing_on(day) | Q(pk__in=[pk for pk in counts if pk]))
+    places = (
+        subtree.filter(kind__in=kinds)
+        .filter(_existing_on(day) | Q(pk__in=list(counts)))
         .order_by("kind", "name")
         .values_list("pk", "name", "kind")
     )
@@ -330,21 +342,44 @@ def members_by_home(organization: Organization, year: int) -> Section:
     rows = [
         Row(
             str(pk),
-            f"{name}（{kind_labels[kind]}）",
+            name if len(kinds) == 1 else f"{name}（{kind_labels[kind]}）",
             [counts.get(pk, 0)],
             directory_link(Organization(pk=pk), year),
         )
-        for pk, name, kind in homes
+        for pk, name, kind in places
     ]
-    rows.append(Row("", _("Not in a home"), [counts.get(None, 0)]))
+    return rows, member_profile(organization, year)["total"][""]
+
+
+def members_by_market(organization: Organization, year: int) -> Section:
+    """A member belongs to one market at a time (the database refuses a second open one, and
+    a transfer ends the old membership the day the new one starts)."""
+    rows, total = _members_by_place(
+        organization, year, MembershipScope.MARKET, (OrganizationKind.MARKET_FEDERATION,)
+    )
+    rows.append(Row("", _("Not in a market"), [total - sum(r.values[0] for r in rows)]))
+    return Section(
+        key="members_by_market",
+        title=_("Members by market"),
+        columns=[_("Members")],
+        rows=rows,
+        total=[total],
+        chart={"type": "bar", "columns": [0]},
+        formats=["int"],
+    )
+
+
+def members_by_home(organization: Organization, year: int) -> Section:
+    rows, total = _members_by_place(organization, year, MembershipScope.HOME, HOME_KINDS)
+    rows.append(Row("", _("Not in a home"), [total - sum(r.values[0] for r in rows)]))
     return Section(
         key="members_by_home",
         title=_("Members by women's home / micro-home"),
         columns=[_("Members")],
         rows=rows,
-        total=[sum(row.values[0] for row in rows)],
-        chart=None,
+        total=[total],
         formats=["int"],
+        note=_("A member of two homes counts in each; the last row is what remains."),
     )
 
 
@@ -354,10 +389,12 @@ def members_by_occupation(organization: Organization, year: int) -> Section:
         title=_("Members by occupation"),
         organization=organization,
         year=year,
+        profile=member_profile(organization, year),
         attribute="occupation",
         choices=Occupation.choices,
         blank_label="",
         link_filter="occupation",
+        column=_("Members"),
         chart="pie",
     )
 
@@ -375,11 +412,12 @@ def members_by_age_band(organization: Organization, year: int) -> Section:
         title=_("Members by age"),
         organization=organization,
         year=year,
+        profile=member_profile(organization, year),
         attribute="band",
-        annotate=_age_band_case(MEMBER_AGE_BANDS, as_of(year)),
         choices=[(key, labels[key]) for key, _y, _o in MEMBER_AGE_BANDS],
         blank_label=_("Birth date not recorded"),
         link_filter="age_band",
+        column=_("Members"),
     )
 
 
@@ -389,10 +427,12 @@ def members_by_political_status(organization: Organization, year: int) -> Sectio
         title=_("Members by political status"),
         organization=organization,
         year=year,
+        profile=member_profile(organization, year),
         attribute="political_status",
         choices=PoliticalStatus.choices,
         blank_label="",
         link_filter="political_status",
+        column=_("Members"),
         chart="pie",
     )
 
@@ -403,29 +443,42 @@ def members_by_education(organization: Organization, year: int) -> Section:
         title=_("Members by education"),
         organization=organization,
         year=year,
+        profile=member_profile(organization, year),
         attribute="education",
         choices=Education.choices,
         blank_label=_("Not recorded"),
         link_filter="education",
+        column=_("Members"),
     )
+
+
+def _month_range(year: int, month: int) -> tuple[datetime.date, datetime.date]:
+    following = datetime.date(year + month // 12, month % 12 + 1, 1)
+    return datetime.date(year, month, 1), following - datetime.timedelta(days=1)
+
+
+def member_moves(organization: Organization, year: int) -> dict[str, int]:
+    """Members who joined and who left during the year, in all and per month: one scan of
+    those who belonged here at some time in the year."""
+
+    def compute() -> dict[str, int]:
+        aggregates = {
+            "joined": Count("pk", filter=Q(joined_on__year=year)),
+            "left": Count("pk", filter=Q(left_on__year=year)),
+        }
+        for month in range(1, 13):
+            days = _month_range(year, month)
+            aggregates[f"joined_{month}"] = Count("pk", filter=Q(joined_on__range=days))
+            aggregates[f"left_{month}"] = Count("pk", filter=Q(left_on__range=days))
+        return _members_in_year(organization, year).aggregate(**aggregates)
+
+    return _shared(("moves", organization.pk, year), compute)
 
 
 def members_joined_left_by_month(organization: Organization, year: int) -> Section:
-    in_year = _members_in_year(organization, year)
-    joined = dict(
-        in_year.filter(joined_on__year=year)
-        .order_by()
-        .values_list("joined_on__month")
-        .annotate(n=Count("pk"))
-        .values_list("joined_on__month", "n")
-    )
-    left = dict(
-        in_year.filter(left_on__year=year)
-        .order_by()
-        .values_list("left_on__month")
-        .annotate(n=Count("pk"))
-        .values_list("left_on__month", "n")
-    )
+    found = member_moves(organization, year)
+    joined = {month: found[f"joined_{month}"] for month in range(1, 13)}
+    left = {month: found[f"left_{month}"] for month in range(1, 13)}
     rows = [
         Row(
             str(month),
@@ -498,41 +551,15 @@ def officers_by_level(organization: Organization, year: int) -> Section:
     )
 
 
-def _officer_breakdown(
-    organization: Organization,
-    year: int,
-    *,
-    key: str,
-    title: str,
-    attribute: str,
-    choices,
-    blank_label: str,
-    annotate=None,
-) -> Section:
+def _officer_breakdown(organization: Organization, year: int, **kwargs) -> Section:
     """Executive-committee members (each person once) on the as-of day, by one attribute."""
-    day = as_of(year)
-    officers = Member.objects.filter(pk__in=offices_on(organization, day).values("member_id"))
-    if annotate is not None:
-        officers = officers.annotate(**{attribute: annotate})
-    counts = dict(
-        officers.order_by()
-        .values_list(attribute)
-        .annotate(n=Count("pk"))
-        .values_list(attribute, "n")
-    )
-    rows = [Row(value, str(label), [counts.get(value, 0)]) for value, label in choices]
-    known = {value for value, _label in choices}
-    unknown = sum(n for value, n in counts.items() if value not in known)
-    if unknown or blank_label:
-        rows.append(Row("", blank_label or _("Other"), [unknown]))
-    return Section(
-        key=key,
-        title=title,
-        columns=[_("Executive members")],
-        rows=rows,
-        total=[sum(row.values[0] for row in rows)],
-        chart={"type": "bar", "columns": [0]},
-        formats=["int"],
+    return _breakdown(
+        organization=organization,
+        year=year,
+        profile=officer_profile(organization, year),
+        link_filter=None,
+        column=_("Executive members"),
+        **kwargs,
     )
 
 
@@ -549,7 +576,6 @@ def officers_by_age_band(organization: Organization, year: int) -> Section:
         key="officers_by_age_band",
         title=_("Executive members by age"),
         attribute="band",
-        annotate=_age_band_case(OFFICER_AGE_BANDS, as_of(year)),
         choices=[(key, labels[key]) for key, _y, _o in OFFICER_AGE_BANDS],
         blank_label=_("Birth date not recorded"),
     )
@@ -904,8 +930,9 @@ def available_entries() -> list[Entry]:
 
 def report(organization: Organization, year: int, *, keys=None) -> list[Section]:
     """Every available section of the year's report for the organization and all under it."""
-    return [
-        entry.function(organization, year)
-        for entry in available_entries()
-        if keys is None or entry.key in keys
-    ]
+    with shared_reads():
+        return [
+            entry.function(organization, year)
+            for entry in available_entries()
+            if keys is None or entry.key in keys
+        ]
