@@ -34,6 +34,7 @@ from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy
 
 from federation.models import (
@@ -308,7 +309,11 @@ def members_summary(organization: Organization, year: int) -> Section:
     return Section(
         key="summary",
         title=_("Members: summary"),
-        columns=[_("This year"), _("Previous year"), _("Change")],
+        columns=[
+            _("This year"),
+            _("Previous year"),
+            pgettext("against the previous year", "Change"),
+        ],
         rows=rows,
         formats=["int", "int", "int"],
         note=_("Members on %(day)s, against %(previous)s.")
