@@ -34,8 +34,7 @@ from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from federation.models import (
     CoverageTarget,
