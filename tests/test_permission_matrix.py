@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from federation.models import Position
 from members.models import TransferRequest
+from reports import services
 from tests.factories import MarketFactory, OfficeFactory, TermFactory
 
 OK = {200, 302, 400}
@@ -76,6 +77,14 @@ RULES = {
     "transfer_list": Rule("login"),
     "member_transfer_in": Rule("create", method="post", data={"mobile": "13000000000"}),
     "transfer_decide": Rule("change", method="post", kwargs="transfer", data={"decision": "?"}),
+    # reports (yearly statistics)
+    "statistics": Rule("login"),
+    "statistics_report": Rule("see", kwargs="org"),
+    "statistics_export": Rule("see", method="post", kwargs="org", data={"year": "2026"}),
+    "statistics_exports": Rule("see", kwargs="org"),
+    "statistics_export_download": Rule("see", kwargs="org,export"),
+    "statistics_confirm": Rule("change", method="post", kwargs="org", data={"year": "2026"}),
+    "statistics_close": Rule("administer", kwargs="org"),
 }
 
 
@@ -90,8 +99,9 @@ def url_patterns(resolver=None, prefix=""):
 
 
 @pytest.fixture
-def sides(district, chair_a, chair_b):
+def sides(district, chair_a, chair_b, settings, tmp_path):
     """Objects of side a and side b, of every kind a URL takes."""
+    settings.MEDIA_ROOT = tmp_path  # the workbooks built below
     third = MarketFactory(name="大汉悦中心", cluster=district.cluster).federation
     objects = {}
     for side, market, member, chair in (
@@ -113,8 +123,14 @@ def sides(district, chair_a, chair_b):
             "office_id": office.pk,
             "grant": chair.role_grants.get().pk,
             "transfer": transfer.pk,
+            "export": _built_export(market, chair).pk,
         }
     return objects
+
+
+def _built_export(organization, user):
+    export = services.workbook_export_request(organization=organization, year=2025, by=user)
+    return services.workbook_export_build(export_id=export.pk)
 
 
 def build_url(route: str, kwargs: str, objects: dict) -> str:
@@ -126,6 +142,7 @@ def build_url(route: str, kwargs: str, objects: dict) -> str:
         "office": objects["office"],
         "grant": objects["grant"],
         "transfer": objects["transfer"],
+        "export": objects["export"],
         "field": "mobile",
     }
     # Fill the route's converters in order with the objects the rule names.
