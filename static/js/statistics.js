@@ -19,7 +19,7 @@
       return { name: s.name, type: spec.type, data: s.data, smooth: spec.type === "line" };
     });
     var base = {
-      aria: { enabled: true },
+      aria: { enabled: false },  // the tables below carry the numbers for screen readers
       animation: false,
       tooltip: { trigger: spec.type === "pie" ? "item" : "axis", confine: true },
       legend: { show: spec.series.length > 1 || spec.type === "pie", bottom: 0, type: "scroll" },
@@ -40,10 +40,10 @@
     drawn.forEach(function (chart) { if (!chart.isDisposed()) { chart.dispose(); } });
     drawn = [];
     JSON.parse(data.textContent).forEach(function (spec) {
-      var element = document.getElementById(spec.id);
+      var element = document.querySelector("[data-chart-id=\"" + spec.id + "\"]");
       if (!element) { return; }
       if (spec.horizontal) { element.style.height = Math.max(320, 22 * spec.categories.length) + "px"; }
-      var chart = echarts.init(element, null, { renderer: "svg" });
+      var chart = echarts.init(element, null, { renderer: "canvas" });
       chart.setOption(option(spec));
       drawn.push(chart);
     });
