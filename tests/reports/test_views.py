@@ -228,3 +228,26 @@ def test_year_end_close(district, district_staff, chair_a, today):
     # Confirming after the freeze is refused with a message, not an error page.
     response = chair.post(f"/statistics/{a.pk}/confirm/", {"year": "2025"}, follow=True)
     assert response.status_code == 200
+
+
+def test_page_query_count_does_not_grow_with_markets_or_members(district, district_staff, today):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import MarketFactory
+
+    client = _client(district_staff)
+    params = {"organization": district.district.pk, "year": 2026}
+
+    def count() -> int:
+        client.get("/statistics/", params)  # the session's first touch is not counted
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/statistics/", params, **HTMX).status_code == 200
+        return len(captured)
+
+    before = count()
+    for n in range(4):
+        market = MarketFactory(name=f"新市场{n}", cluster=district.cluster)
+        for _i in range(5):
+            MembershipFactory(member=MemberFactory(name="新会员"), organization=market.federation)
+    assert count() == before
