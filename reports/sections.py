@@ -286,23 +286,41 @@ def members_summary(organization: Organization, year: int) -> Section:
     day, previous_day = as_of(year), datetime.date(year - 1, 12, 31)
     now = member_profile(organization, year)["total"][""]
     before = members_on(organization, previous_day).count()
-    moves = member_moves(organization, year)
-    joined, left = moves["joined"], moves["left"]
+    moves, previous = member_moves(organization, year), member_moves(organization, year - 1)
+    officers = officer_profile(organization, year)["total"][""]
+    officers_before = (
+        Member.objects.filter(pk__in=offices_on(organization, previous_day).values("member_id"))
+        .order_by()
+        .count()
+    )
+
+    def figures(now: int, before: int) -> list[int]:
+        return [now, before, now - before]
+
     rows = [
         Row(
-            "members", _("Members"), [now, before, now - before], directory_link(organization, year)
+            "members",
+            _("Members"),
+            figures(now, before),
+            directory_link(organization, year),
         ),
         Row(
             "joined",
             _("Joined during the year"),
-            [joined, None, None],
+            figures(moves["joined"], previous["joined"]),
             directory_link(organization, year, during_year=True, joined_year=year),
         ),
         Row(
             "left",
             _("Left during the year"),
-            [left, None, None],
+            figures(moves["left"], previous["left"]),
             directory_link(organization, year, during_year=True, left_year=year),
+        ),
+        Row(
+            "officers",
+            _("Executive members"),
+            # No link: the directory's office filter is about offices anywhere, not here.
+            figures(officers, officers_before),
         ),
     ]
     return Section(

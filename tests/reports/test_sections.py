@@ -112,6 +112,9 @@ def test_member_who_left_in_2025_counts_in_2024_not_in_2026(district, history):
     assert summary_2026.value("members", 1) == 4
     assert summary_2026.value("members", 2) == 1
     assert summary_2026.value("joined") == 1
+    # Against the previous year: 刘梅 left in 2025, nobody in 2026.
+    assert summary_2026.value("left", 1) == 1
+    assert summary_2026.value("left", 2) == -1
 
 
 def test_every_member_breakdown_adds_up_to_the_summary(district, history):
@@ -143,6 +146,7 @@ def test_age_is_counted_on_the_as_of_day(district, history):
 def test_officers_sites_and_coverage(district, history):
     report = _by_key(sections.report(district.district, 2026))
     assert report["officers_by_level"].value("market", 0) == 1  # one market chair
+    assert report["summary"].value("officers") == 1
     assert report["sites_by_rating"].value("five_star", 1) == 1
     assert report["sites_by_market"].total == [1, 1, 2]
     coverage = report["coverage_by_category"]
