@@ -492,7 +492,11 @@ def member_moves(organization: Organization, year: int) -> dict[str, int]:
             days = _month_range(year, month)
             aggregates[f"joined_{month}"] = Count("pk", filter=Q(joined_on__range=days))
             aggregates[f"left_{month}"] = Count("pk", filter=Q(left_on__range=days))
-        return _members_in_year(organization, year).aggregate(**aggregates)
+        year_range = (datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+        # Only those who joined or left in the year can count: filtering first spares the
+        # check of everybody else's memberships.
+        moved = Q(joined_on__range=year_range) | Q(left_on__range=year_range)
+        return _members_in_year(organization, year).filter(moved).aggregate(**aggregates)
 
     return _shared(("moves", organization.pk, year), compute)
 
