@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -874,9 +875,66 @@ def sector_by_establishment_method(organization: Organization, year: int) -> Sec
 # --- Work records (sections of apps that may not be installed) ----------------------------
 
 
-def _counts_section(key: str, title: str, counts: dict, labels: dict) -> Section:
-    rows = [Row(name, str(labels.get(name, name)), [value]) for name, value in counts.items()]
-    return Section(key=key, title=title, columns=[_("Count")], rows=rows, formats=["int"])
+# Labels of the figures the work-records selectors return (work.selectors.*_year,
+# counselling.selectors.counselling_year); a figure not named here shows its key.
+WORK_LABELS = {
+    "activities": gettext_lazy("Activities"),
+    "by_kind": gettext_lazy("Activities by kind"),
+    "attendances": gettext_lazy("Attendances"),
+    "member_attendances": gettext_lazy("Attendances by members"),
+    "guest_attendances": gettext_lazy("Attendances by guests"),
+    "members": gettext_lazy("Members who attended"),
+    "children": gettext_lazy("Children"),
+    "members_trained_as_streamers": gettext_lazy("Members trained as livestream sellers"),
+    "members_certified": gettext_lazy("Members certified"),
+    "deeds": gettext_lazy("Practical deeds"),
+    "done": gettext_lazy("Done"),
+    "open": gettext_lazy("Open"),
+    "beneficiary_members": gettext_lazy("Members helped (named)"),
+    "beneficiaries_counted": gettext_lazy("People helped (counted)"),
+    "postings": gettext_lazy("Job postings"),
+    "openings": gettext_lazy("Positions offered"),
+    "filled": gettext_lazy("Positions filled"),
+    "donations": gettext_lazy("Donations"),
+    "money_donations": gettext_lazy("Donations of money"),
+    "goods_donations": gettext_lazy("Donations of goods"),
+    "value_yuan": gettext_lazy("Value (yuan)"),
+    "money_yuan": gettext_lazy("Money (yuan)"),
+    "goods_yuan": gettext_lazy("Goods, valued (yuan)"),
+    "requests": gettext_lazy("Counselling requests"),
+    "by_service": gettext_lazy("By service"),
+    "by_topic": gettext_lazy("By topic"),
+    "by_status": gettext_lazy("By status"),
+}
+
+
+def _number(value):
+    # Sums of money arrive as Decimal: the frozen report is JSON, the workbook a number.
+    if isinstance(value, Decimal):
+        return float(value)
+    return value or 0
+
+
+def _counts_section(key: str, title: str, counts: dict) -> Section:
+    """A work-records section from its selector's figures: one row per figure, and one per
+    entry of a figure that is itself a breakdown (by kind, by topic …). Money in yuan."""
+    rows, formats = [], ["int", "yuan"]
+    for name, value in counts.items():
+        label = str(WORK_LABELS.get(name, name))
+        if isinstance(value, dict):
+            for part, n in value.items():
+                rows.append(Row(f"{name}:{part}", f"{label} · {part}", [_number(n), None]))
+        elif name.endswith("_yuan"):
+            rows.append(Row(name, label, [None, _number(value)]))
+        else:
+            rows.append(Row(name, label, [_number(value), None]))
+    return Section(
+        key=key,
+        title=title,
+        columns=[_("Count"), _("Yuan")],
+        rows=rows,
+        formats=formats,
+    )
 
 
 def _selector(module: str, name: str) -> Callable:
@@ -888,7 +946,7 @@ def _selector(module: str, name: str) -> Callable:
 def _work_section(app: str, selector: str, key: str, title) -> Callable[..., Section]:
     def section(organization: Organization, year: int) -> Section:
         counts = _selector(f"{app}.selectors", selector)(organization, year)
-        return _counts_section(key, str(title), counts, {})
+        return _counts_section(key, str(title), counts)
 
     section.__name__ = key
     return section

@@ -63,6 +63,8 @@ def _cell(value, kind: str) -> str:
         return "—"
     if kind == "percent":
         return f"{value * 100:.1f}%"
+    if kind == "yuan":
+        return f"{value:,.2f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 

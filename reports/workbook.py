@@ -89,6 +89,10 @@ def _build(organization, year, sections, progress) -> bytes:
         "total_percent": book.add_format(
             {"bold": True, "num_format": "0.0%", "top": 2, "border": 1}
         ),
+        "yuan": book.add_format({"num_format": "#,##0.00", "border": 1}),
+        "total_yuan": book.add_format(
+            {"bold": True, "num_format": "#,##0.00", "top": 2, "border": 1}
+        ),
         "note": book.add_format({"italic": True, "font_color": "#555555"}),
     }
     meta = _("Organization: %(organization)s    As of: %(day)s") % {
@@ -142,7 +146,7 @@ def _write_section(sheet, section: Section, fmt, meta: str) -> tuple[int, int]:
 
 def _write_value(sheet, row, col, value, section, column, fmt, prefix) -> None:
     kind = section.formats[column] if column < len(section.formats) else "int"
-    style = fmt[f"{prefix}{'percent' if kind == 'percent' else 'int'}"]
+    style = fmt[f"{prefix}{kind if kind in ('percent', 'yuan') else 'int'}"]
     if value is None:
         sheet.write_blank(row, col, None, style)
     elif isinstance(value, int | float):
