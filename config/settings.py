@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "operations",
     "work",
     "counselling",
+    # The yearly statistics read every feature app: the layer above them.
+    "reports",
     # Last: seed_demo and its record of what it created; it refuses to write with DEBUG off.
     "demo",
 ]
@@ -187,6 +189,9 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Uploaded and generated files (the annual workbooks). Never served as static files: each is
+# downloaded through a view that checks the requester's scope.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("work.urls")),
     path("", include("counselling.urls")),
+    path("", include("reports.urls")),
 ]
 
 if settings.DEBUG:  # pragma: no cover - development convenience only

@@ -22,6 +22,7 @@ row deleted since the last run loses its key and counts as missing. Offices neve
 seats the plan gives a term, whatever the seed.
 """
 
+import datetime
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -269,10 +270,16 @@ class _Loader:
                 established_on=market.established_on,
                 address=market.address,
             )
-        for home in district.homes:
+        for index, home in enumerate(district.homes):
             parent = by_name[plan.federation_name(home.market)] if home.market else cluster
-            ensure(home.name, home.kind, parent, established_on=home.established_on)
-        for sector in district.sectors:
+            ensure(
+                home.name,
+                home.kind,
+                parent,
+                established_on=home.established_on,
+                **_demo_site_rating(index, home.established_on),
+            )
+        for index, sector in enumerate(district.sectors):
             ensure(
                 sector.name,
                 OrganizationKind.SECTOR_ORGANIZATION,
@@ -280,6 +287,8 @@ class _Loader:
                 sector_category=sector.category,
                 industry=sector.industry,
                 established_on=sector.established_on,
+                # How each was set up (the yearly statistics count them by it), in turn.
+                establishment_method=_ESTABLISHMENT_METHODS[index % len(_ESTABLISHMENT_METHODS)],
             )
         DemoObject.objects.bulk_create(marks)
         return by_name
@@ -698,3 +707,15 @@ class _Loader:
         report.shops = Shop.objects.filter(market__in=self.markets.values()).count()
         report.offices = Office.objects.count()
         report.honors = Honor.objects.count()
+
+
+_ESTABLISHMENT_METHODS = ["single", "industry", "single", "regional"]
+# Ratings of the homes, in turn (no random draw: the seeded people stay as they were).
+_SITE_RATINGS = ["city_model", "five_star", "", "four_star", "three_star", "", "provincial_model"]
+
+
+def _demo_site_rating(index: int, established_on: datetime.date) -> dict:
+    rating = _SITE_RATINGS[index % len(_SITE_RATINGS)]
+    if not rating:
+        return {}
+    return {"site_rating": rating, "site_rating_year": max(established_on.year + 1, 2022)}

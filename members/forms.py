@@ -8,7 +8,7 @@ from common.parsing import coerce_id
 from common.widgets import DateInput
 from federation.models import Organization, Position
 from markets.models import Shop
-from members.models import HonorKind, Member, Occupation, PoliticalStatus
+from members.models import Education, HonorKind, Member, Occupation, PoliticalStatus
 from members.selectors import (
     AGE_BANDS,
     MEMBER_FIELDS,
@@ -71,6 +71,22 @@ class DirectoryForm(forms.Form):
         choices=_blank(_("Any age")) + [(key, AGE_BAND_LABELS[key]) for key in AGE_BANDS],
     )
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[(k, k) for k in SORTS])
+    # Carried by the links of the yearly statistics (reports), not shown as filters.
+    as_of = forms.DateField(required=False, widget=forms.HiddenInput)
+    year = forms.IntegerField(
+        required=False, min_value=1990, max_value=2100, widget=forms.HiddenInput
+    )
+    education = forms.ChoiceField(
+        required=False,
+        choices=[*_blank(_("Any education")), *Education.choices, ("none", _("Not recorded"))],
+        widget=forms.HiddenInput,
+    )
+    left_year = forms.IntegerField(
+        required=False, min_value=1990, max_value=2100, widget=forms.HiddenInput
+    )
+    honor_year = forms.IntegerField(
+        required=False, min_value=1990, max_value=2100, widget=forms.HiddenInput
+    )
 
     def __init__(
         self, *args, organizations: list[tuple[int, str]], tags: list[tuple[int, str]], **kwargs
@@ -105,6 +121,11 @@ class DirectoryForm(forms.Form):
             joined_year=data.get("joined_year"),
             age_band=data.get("age_band") or "",
             sort=data.get("sort") or "name",
+            as_of=data.get("as_of"),
+            year=data.get("year"),
+            education=data.get("education") or "",
+            left_year=data.get("left_year"),
+            honor_year=data.get("honor_year"),
         )
 
 

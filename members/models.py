@@ -305,6 +305,13 @@ class MembershipQuerySet(models.QuerySet):
         """Memberships in force on that day (e.g. 31 December, for the yearly count)."""
         return self.filter(Q(starts_on__lte=day) & (Q(ends_on__isnull=True) | Q(ends_on__gt=day)))
 
+    def during_year(self, year: int) -> "MembershipQuerySet":
+        """Memberships in force on at least one day of the year."""
+        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        return self.filter(
+            Q(starts_on__lte=last) & (Q(ends_on__isnull=True) | Q(ends_on__gt=first))
+        )
+
 
 def membership_paths_refresh(organization: Organization) -> int:
     """After the organization (and its subtree) moved: its memberships' paths follow."""

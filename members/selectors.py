@@ -233,6 +233,13 @@ class DirectoryQuery:
     joined_year: int | None = None
     age_band: str = ""
     sort: str = DEFAULT_SORT
+    # From the yearly statistics (reports): members of the organization on a past day, or at
+    # any time during a year, so that a figure's link lists exactly the members it counts.
+    as_of: datetime.date | None = None
+    year: int | None = None
+    education: str = ""
+    left_year: int | None = None
+    honor_year: int | None = None
 
 
 def _search(members: QuerySet[Member], text: str, *, user: User) -> QuerySet[Member]:
@@ -264,7 +271,8 @@ def _search(members: QuerySet[Member], text: str, *, user: User) -> QuerySet[Mem
 def member_directory(*, user: User, query: DirectoryQuery) -> QuerySet[Member]:
     """The members a user may see, searched, filtered and sorted as the directory asks."""
     members = _search(members_visible_to(user), query.q, user=user)
-    if query.status in {"current", "left"}:
+    historical = query.as_of is not None or query.year is not None
+    if query.status in {"current", "left"} and not historical:
         members = members.filter(status=query.status)
     if query.organization is not None:
         # The organization and everything under it, resolved inside the query (no extra
@@ -273,9 +281,25 @@ def member_directory(*, user: User, query: DirectoryQuery) -> QuerySet[Member]:
         below = Concat(Subquery(chosen.values("path")), Value(str(query.organization)), Value("/"))
         subtree = Organization.objects.filter(Q(pk=query.organization) | Q(path__startswith=below))
         open_here = Membership.objects.filter(member=OuterRef("pk"), organization__in=subtree)
-        if query.status != "left":
+        if query.as_of is not None:
+            open_here = open_here.on(query.as_of)
+        elif query.year is not None:
+            open_here = open_here.during_year(query.year)
+        elif query.status != "left":
             open_here = open_here.filter(ends_on__isnull=True)
         members = members.filter(Exists(open_here))
+    elif query.as_of is not None:
+        members = members.filter(
+            Exists(Membership.objects.on(query.as_of).filter(member=OuterRef("pk")))
+        )
+    elif query.year is not None:
+        members = members.filter(
+            Exists(Membership.objects.during_year(query.year).filter(member=OuterRef("pk")))
+        )
+    if query.education:
+        members = members.filter(education="" if query.education == "none" else query.education)
+    if query.left_year:
+        members = members.filter(left_on__year=query.left_year)
     if query.occupation:
         members = members.filter(occupation=query.occupation)
     if query.political_status:
@@ -286,16 +310,17 @@ def member_directory(*, user: User, query: DirectoryQuery) -> QuerySet[Member]:
             offices = offices.filter(position=query.position)
         members = members.filter(Exists(offices))
     if query.honor:
-        members = members.filter(
-            Exists(Honor.objects.filter(member=OuterRef("pk"), kind=query.honor))
-        )
+        honors = Honor.objects.filter(member=OuterRef("pk"), kind=query.honor)
+        if query.honor_year:
+            honors = honors.filter(year=query.honor_year)
+        members = members.filter(Exists(honors))
     if query.tag:
         members = members.filter(tags__pk=query.tag)
     if query.joined_year:
         members = members.filter(joined_on__year=query.joined_year)
     if query.age_band in AGE_BANDS:
         youngest, oldest = AGE_BANDS[query.age_band]
-        today = timezone.localdate()
+        today = query.as_of or timezone.localdate()
         if youngest is not None:
             members = members.filter(birth_date__lte=_years_before(today, youngest))
         if oldest is not None:

@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from federation.models import Position
 from members.models import TransferRequest
+from reports import services
 from tests.factories import MarketFactory, OfficeFactory, TermFactory
 
 OK = {200, 302, 400}
@@ -113,6 +114,14 @@ RULES = {
     "counselling_assign": Rule("counsel", method="post", kwargs="request", data={}),
     "counselling_called_back": Rule("assigned_counsellor", method="post", kwargs="request"),
     "counselling_close": Rule("assigned_counsellor", method="post", kwargs="request"),
+    # reports (yearly statistics)
+    "statistics": Rule("login"),
+    "statistics_report": Rule("see", kwargs="org"),
+    "statistics_export": Rule("see", method="post", kwargs="org", data={"year": "2026"}),
+    "statistics_exports": Rule("see", kwargs="org"),
+    "statistics_export_download": Rule("see", kwargs="org,export"),
+    "statistics_confirm": Rule("change", method="post", kwargs="org", data={"year": "2026"}),
+    "statistics_close": Rule("administer", kwargs="org"),
 }
 
 
@@ -127,8 +136,9 @@ def url_patterns(resolver=None, prefix=""):
 
 
 @pytest.fixture
-def sides(district, chair_a, chair_b):
+def sides(district, chair_a, chair_b, settings, tmp_path):
     """Objects of side a and side b, of every kind a URL takes."""
+    settings.MEDIA_ROOT = tmp_path  # the workbooks built below
     third = MarketFactory(name="大汉悦中心", cluster=district.cluster).federation
     objects = {}
     for side, market, member, chair in (
@@ -150,6 +160,7 @@ def sides(district, chair_a, chair_b):
             "office_id": office.pk,
             "grant": chair.role_grants.get().pk,
             "transfer": transfer.pk,
+            "export": _built_export(market, chair).pk,
         }
         objects[side].update(_work_objects(market, member))
     return objects
@@ -204,6 +215,11 @@ def _work_objects(market, member) -> dict:
     }
 
 
+def _built_export(organization, user):
+    export = services.workbook_export_request(organization=organization, year=2025, by=user)
+    return services.workbook_export_build(export_id=export.pk)
+
+
 def build_url(route: str, kwargs: str, objects: dict) -> str:
     url = "/" + route
     names = [name for name in kwargs.split(",") if name]
@@ -213,6 +229,7 @@ def build_url(route: str, kwargs: str, objects: dict) -> str:
         "office": objects["office"],
         "grant": objects["grant"],
         "transfer": objects["transfer"],
+        "export": objects["export"],
         "field": "mobile",
         **{
             key: objects[key]
