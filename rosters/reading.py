@@ -124,8 +124,7 @@ def _xlsx_rows(data: bytes) -> Iterator[list]:
         raise RosterFileError(_("The file is damaged and cannot be opened.")) from None
     try:
         sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield row
+        yield from sheet.iter_rows(values_only=True)
     finally:
         workbook.close()
 
