@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
 
 MAX_BYTES = 25 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -116,8 +117,6 @@ def _csv_rows(text: str) -> Iterator[list]:
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list]:
-    from openpyxl import load_workbook
-
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds on a damaged package

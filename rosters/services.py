@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import xlsxwriter
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -16,11 +17,12 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.models import ChangeRecord
+from audit.models import AccessKind, ChangeRecord
+from audit.services import access_record
 from federation import scope
 from federation.models import Organization
 from members import crypto
-from members.models import mask_mobile
+from members.models import Education, Occupation, PoliticalStatus, Sex, mask_mobile
 from members.selectors import (
     creatable_member_fields,
     current_members_elsewhere,
@@ -28,8 +30,10 @@ from members.selectors import (
     market_roster,
 )
 from members.services import RosterChanges, members_import_roster, members_undo_roster
+from rosters.exporting import export_members, export_policy
 from rosters.models import BatchStatus, ColumnMapping, ImportBatch
 from rosters.parsing import (
+    FIELD_LABELS,
     FIELDS,
     _header_key,
     detect_mapping,
@@ -444,3 +448,116 @@ def batch_undo(*, batch: ImportBatch, by: AbstractBaseUser) -> ImportBatch:
     batch.undone_at = timezone.now()
     batch.save(update_fields=["status", "undone_at"])
     return batch
+
+
+# --- Export ----------------------------------------------------------------------------
+
+
+def roster_export(
+    *,
+    user: AbstractBaseUser,
+    members,
+    file_format: str,
+    id_numbers_asked: bool,
+    target,
+    description: dict,
+    request=None,
+) -> int:
+    """Write the members (already a selection within the user's scope) and record who took
+    what: the filter, the format, how many rows, whether ID numbers were in it."""
+    policy = export_policy(user, id_numbers_asked=id_numbers_asked)
+    count = export_members(members=members, policy=policy, file_format=file_format, target=target)
+    access_record(
+        kind=AccessKind.EXPORT,
+        request=request,
+        user=user,
+        row_count=count,
+        detail={
+            **description,
+            "format": file_format,
+            "id_numbers": policy.id_numbers,
+            "full_mobiles": policy.full_mobiles,
+        },
+    )
+    return count
+
+
+# --- Invalid rows and the template -------------------------------------------------------
+
+
+def invalid_rows_workbook(batch: ImportBatch, target) -> int:
+    """The invalid rows as uploaded, with a message column, to fix in Excel and upload."""
+    rows = [r for r in batch_rows(batch)["rows"] if r["o"] == INVALID]
+    workbook = xlsxwriter.Workbook(target, {"strings_to_formulas": False, "in_memory": True})
+    sheet = workbook.add_worksheet()
+    bold = workbook.add_format({"bold": True})
+    text = workbook.add_format({"num_format": "@"})
+    headers = [*(h or "" for h in batch.headers), _("Row in the original sheet"), _("Problems")]
+    for col, header in enumerate(headers):
+        sheet.write_string(0, col, str(header), bold)
+        sheet.set_column(col, col, 16, text)
+    for index, row in enumerate(rows, start=1):
+        for col, value in enumerate(row["orig"][: len(batch.headers)]):
+            if value is not None:
+                sheet.write_string(index, col, str(value), text)
+        messages = "；".join(f"{FIELD_LABELS[f]}：{m}" for f, m in row["e"].items())
+        sheet.write_number(index, len(batch.headers), row["n"])
+        sheet.write_string(index, len(batch.headers) + 1, messages)
+    sheet.set_column(len(batch.headers) + 1, len(batch.headers) + 1, 60)
+    sheet.freeze_panes(1, 0)
+    workbook.close()
+    return len(rows)
+
+
+def template_workbook(target) -> None:
+    """The expected columns, a sample row, and lists to choose from."""
+    workbook = xlsxwriter.Workbook(target, {"in_memory": True})
+    sheet = workbook.add_worksheet(_("Members")[:31])
+    bold = workbook.add_format({"bold": True, "bg_color": "#F2DCDB", "border": 1})
+    text = workbook.add_format({"num_format": "@"})
+    date = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    sample = {
+        "name": "赵丹",
+        "mobile": "13812345678",
+        "id_number": "",
+        "sex": str(dict(Sex.choices)["female"]),
+        "birth_date": datetime.date(1985, 3, 15),
+        "ethnicity": "汉族",
+        "political_status": str(PoliticalStatus.MASSES.label),
+        "education": str(Education.COLLEGE.label),
+        "occupation": str(Occupation.SHOP_OWNER.label),
+        "joined_on": datetime.date(2023, 3, 5),
+        "notes": "",
+    }
+    lists = {
+        "sex": [str(label) for _c, label in Sex.choices],
+        "political_status": [str(label) for _c, label in PoliticalStatus.choices],
+        "education": [str(label) for _c, label in Education.choices],
+        "occupation": [str(label) for _c, label in Occupation.choices],
+    }
+    for col, name in enumerate(FIELDS):
+        is_date = name in ("birth_date", "joined_on")
+        sheet.set_column(col, col, 21 if name == "id_number" else 14, date if is_date else text)
+        sheet.write_string(0, col, str(FIELD_LABELS[name]), bold)
+        value = sample[name]
+        if is_date:
+            sheet.write_datetime(1, col, value, date)
+        elif value:
+            sheet.write_string(1, col, value, text)
+        if name in lists:
+            sheet.data_validation(1, col, 5000, col, {"validate": "list", "source": lists[name]})
+        if is_date:
+            sheet.data_validation(
+                1,
+                col,
+                5000,
+                col,
+                {
+                    "validate": "date",
+                    "criteria": "between",
+                    "minimum": datetime.date(1900, 1, 1),
+                    "maximum": datetime.date(2100, 12, 31),
+                },
+            )
+    sheet.freeze_panes(1, 0)
+    workbook.close()

@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from federation.models import Position
 from members.models import TransferRequest
+from rosters.models import ImportBatch
 from tests.factories import MarketFactory, OfficeFactory, TermFactory
 
 OK = {200, 302, 400}
@@ -76,6 +77,15 @@ RULES = {
     "transfer_list": Rule("login"),
     "member_transfer_in": Rule("create", method="post", data={"mobile": "13000000000"}),
     "transfer_decide": Rule("change", method="post", kwargs="transfer", data={"decision": "?"}),
+    # rosters
+    "roster_import": Rule("create"),
+    "roster_template": Rule("create"),
+    "roster_export": Rule("login", method="post", data={"file_format": "csv"}),
+    "roster_batch": Rule("change", kwargs="batch"),
+    "roster_mapping": Rule("change", method="post", kwargs="batch", data={"column": "name"}),
+    "roster_commit": Rule("change", method="post", kwargs="batch", data={}),
+    "roster_undo": Rule("change", method="post", kwargs="batch", data={}),
+    "roster_invalid_rows": Rule("change", kwargs="batch"),
 }
 
 
@@ -113,6 +123,7 @@ def sides(district, chair_a, chair_b):
             "office_id": office.pk,
             "grant": chair.role_grants.get().pk,
             "transfer": transfer.pk,
+            "batch": ImportBatch.objects.create(organization=market, file_name="x.csv").pk,
         }
     return objects
 
@@ -126,6 +137,7 @@ def build_url(route: str, kwargs: str, objects: dict) -> str:
         "office": objects["office"],
         "grant": objects["grant"],
         "transfer": objects["transfer"],
+        "batch": objects["batch"],
         "field": "mobile",
     }
     # Fill the route's converters in order with the objects the rule names.
