@@ -685,7 +685,7 @@ def members_import_roster(
     for start in range(0, len(changes.new), _UPDATE_CHUNK):
         members = []
         for values in changes.new[start : start + _UPDATE_CHUNK]:
-            member = Member(joined_on=values.get("joined_on") or joined_on, **values)
+            member = Member(**{"joined_on": joined_on, **values})
             member.name_pinyin, member.name_initials = name_to_pinyin(member.name)
             members.append(member)
         try:

@@ -15,7 +15,7 @@ from rosters.models import BatchStatus, ColumnMapping
 from tests.factories import MemberFactory, MembershipFactory, make_id_number
 from tests.rosters.files import ID_1, ID_2, xlsx
 
-HEADERS = ["姓名", "手机号", "身份证号码", "职业", "备注"]
+HEADERS = ["姓名", "手机号", "身份证号码", "职业", "备注", "入会日期"]
 
 
 def counts_are_exact() -> bool:
@@ -107,7 +107,7 @@ def test_commit_applies_everything_and_records_the_batch(district, district_staf
         [
             HEADERS,
             [a.name, a.mobile, "", "主播", ""],
-            ["王芳", "13900139001", ID_1, "店员", ""],
+            ["王芳", "13900139001", ID_1, "店员", "", "2023.3.5"],
             ["李芳", b.mobile, "", "", ""],
         ],
     )
@@ -120,7 +120,10 @@ def test_commit_applies_everything_and_records_the_batch(district, district_staf
     new = Member.objects.get(mobile="13900139001")
     assert new.id_number == ID_1
     assert new.birth_date == datetime.date(1985, 3, 15)
-    assert new.memberships.get().organization == market
+    assert new.joined_on == datetime.date(2023, 3, 5)
+    membership = new.memberships.get()
+    assert membership.organization == market
+    assert membership.starts_on == datetime.date(2023, 3, 5)
     stays.refresh_from_db()
     assert stays.status == MemberStatus.LEFT
     transfer = TransferRequest.objects.get(member=b)
