@@ -233,7 +233,13 @@ def case_export(file_format: str) -> dict:
         )
         seconds = time.perf_counter() - started
         size = target.tell()
-    return {"export": seconds, "rows": count, "mb": size / 1e6, "peak_mb": peak_mb(), "base_mb": base}
+    return {
+        "export": seconds,
+        "rows": count,
+        "mb": size / 1e6,
+        "peak_mb": peak_mb(),
+        "base_mb": base,
+    }
 
 
 def case_export_ie() -> dict:
@@ -292,8 +298,9 @@ def run_child(database_url: str, case: str, **kwargs) -> dict:
     for key, value in kwargs.items():
         command += [f"--{key}", *(str(v) for v in (value if isinstance(value, list) else [value]))]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode or kwargs.get("profile"):
+        print(result.stderr[-6000:], file=sys.stderr)
     if result.returncode:
-        print(result.stderr[-3000:], file=sys.stderr)
         return {"failed": True}
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -309,6 +316,7 @@ def main() -> None:
     parser.add_argument("--market", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--profile", default="", help="profile one case (ours, copy, …)")
+    parser.add_argument("--reuse", action="store_true", help="skip seed_demo's check")
     args = parser.parse_args()
     if args.child:
         args.case = args.child
@@ -319,7 +327,8 @@ def main() -> None:
     configure(args.database_url)
     from bench.directory import machine_facts, prepare
 
-    prepare(args.export)
+    if not args.reuse:
+        prepare(args.export)
     machine_facts()
     print("NOTE: shared machine (2 cores, several helpers at work): figures are noisy.\n")
     lines = []
@@ -351,9 +360,7 @@ def main() -> None:
             print(f"{rows:<8} {case:15} failed")
             continue
         seconds = sum(result.get(k, 0) for k in ("preview", "commit", "import", "copy"))
-        print(
-            f"{rows:<8} {case:15} {seconds:8.1f} {rows / seconds:9,.0f} {result['peak_mb']:9.0f}"
-        )
+        print(f"{rows:<8} {case:15} {seconds:8.1f} {rows / seconds:9,.0f} {result['peak_mb']:9.0f}")
 
 
 if __name__ == "__main__":
