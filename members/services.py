@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,13 +20,14 @@ from audit.services import access_record, change_record, change_record_fields
 from federation import scope
 from federation.models import Organization
 from members import crypto
-from members.counts import counts_kept
+from members.counts import counts_add_new, counts_kept
 from members.models import (
     Honor,
     Member,
     Membership,
     MembershipScope,
     MemberStatus,
+    Occupation,
     Tag,
     TransferRequest,
     TransferStatus,
@@ -637,6 +638,129 @@ class RosterConflict(ValidationError):
 
 
 _UPDATE_CHUNK = 2000
+_INSERT_CHUNK = 20_000
+
+
+def _insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
+    """Insert many rows at once: COPY on PostgreSQL (several times faster than a multi-row
+    INSERT for 100,000 members), bulk_create elsewhere. The rows are already checked."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows])
+        return
+    columns = ", ".join(model._meta.get_field(f).column for f in fields)
+    # wrap_database_errors: a violated constraint raises Django's IntegrityError, as the
+    # ORM's own queries do.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        with cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def _new_ids(model, count: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+_MEMBER_COLUMNS = [
+    "id",
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "sex",
+    "mobile",
+    "id_number",
+    "id_number_digest",
+    "id_number_tail_digest",
+    "birth_date",
+    "ethnicity",
+    "political_status",
+    "education",
+    "occupation",
+    "joined_on",
+    "status",
+    "left_reason",
+    "notes",
+    "version",
+    "created_at",
+    "updated_at",
+]
+
+
+def _insert_members(rows: list[dict], *, joined_on: datetime.date) -> list[int]:
+    """New members from checked roster rows (the model's defaults where a row is silent);
+    returns their ids in the rows' order."""
+    if connection.vendor != "postgresql":
+        members = []
+        for values in rows:
+            member = Member(**{"joined_on": joined_on, **values})
+            member.name_pinyin, member.name_initials = name_to_pinyin(member.name)
+            members.append(member)
+        Member.objects.bulk_create(members)
+        return [m.pk for m in members]
+    ids = _new_ids(Member, len(rows))
+    now = timezone.now()
+    defaults = {f.name: f.get_default() for f in Member._meta.concrete_fields if f.has_default()}
+    table = []
+    for pk, values in zip(ids, rows, strict=True):
+        pinyin, initials = name_to_pinyin(values["name"])
+        id_number = values.get("id_number") or ""
+        table.append(
+            (
+                pk,
+                values["name"],
+                pinyin,
+                initials,
+                values.get("sex") or defaults["sex"],
+                values["mobile"],
+                crypto.encrypt(id_number),
+                crypto.full_digest(id_number),
+                crypto.tail_digest(id_number),
+                values.get("birth_date"),
+                values.get("ethnicity", defaults["ethnicity"]),
+                values.get("political_status") or defaults["political_status"],
+                values.get("education", ""),
+                values.get("occupation") or Occupation.OTHER,
+                values.get("joined_on") or joined_on,
+                MemberStatus.CURRENT,
+                "",
+                values.get("notes", ""),
+                1,
+                now,
+                now,
+            )
+        )
+    _insert_rows(Member, _MEMBER_COLUMNS, table)
+    return ids
+
+
+def _insert_history(
+    ids: list[int], *, by: AbstractBaseUser, action: str, params: dict[str, Any]
+) -> None:
+    """One change record per member, as _bulk_history writes them, by COPY."""
+    if connection.vendor != "postgresql":
+        _bulk_history(ids, by=by, action=action, params=params)
+        return
+    record = change_record_fields(
+        target_type="members.member", target_id=0, by=by, action=action, params=params
+    )
+    now = timezone.now()
+    user_id = record["user"].pk if record["user"] is not None else None
+    shared = json.dumps(record["params"], ensure_ascii=False)
+    _insert_rows(
+        ChangeRecord,
+        ["at", "user", "username", "object_type", "object_id", "action", "params", "summary",
+         "changes"],
+        [
+            (now, user_id, record["username"], "members.member", str(pk), action, shared, "", "{}")
+            for pk in ids
+        ],
+    )  # fmt: skip
 
 
 def _check_versions(pairs: list[tuple[int, int]]) -> None:
@@ -682,36 +806,35 @@ def members_import_roster(
 
     # New members, in chunks so memory stays flat on 100,000 rows.
     created: list[int] = []
-    for start in range(0, len(changes.new), _UPDATE_CHUNK):
-        members = []
-        for values in changes.new[start : start + _UPDATE_CHUNK]:
-            member = Member(**{"joined_on": joined_on, **values})
-            member.name_pinyin, member.name_initials = name_to_pinyin(member.name)
-            members.append(member)
+    for start in range(0, len(changes.new), _INSERT_CHUNK):
+        chunk = changes.new[start : start + _INSERT_CHUNK]
         try:
             with transaction.atomic():
-                Member.objects.bulk_create(members)
+                ids = _insert_members(chunk, joined_on=joined_on)
         except IntegrityError:
             raise RosterConflict(
                 _("A mobile or ID number in the file was registered meanwhile; upload again.")
             ) from None
-        ids = [m.pk for m in members]
         created.extend(ids)
-        with counts_kept(ids):
-            Membership.objects.bulk_create(
-                [
-                    Membership(
-                        member_id=m.pk,
-                        organization=organization,
-                        starts_on=m.joined_on,
-                        scope=MembershipScope.MARKET,
-                    )
-                    for m in members
-                ]
-            )
-        _bulk_history(
+        _insert_rows(
+            Membership,
+            ["member_id", "organization_id", "scope", "starts_on", "end_reason"],
+            [
+                (
+                    pk,
+                    organization.pk,
+                    MembershipScope.MARKET,
+                    values.get("joined_on") or joined_on,
+                    "",
+                )
+                for pk, values in zip(ids, chunk, strict=True)
+            ],
+        )
+        _insert_history(
             ids, by=by, action="create", params={"market": organization.name, "home": "", **params}
         )
+    # New members count where their market counts (no "before" to read: they are new).
+    counts_add_new(organization, len(created))
 
     # Corrections, keeping each member's previous values for undo.
     previous: dict[str, dict] = {}

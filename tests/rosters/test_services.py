@@ -147,6 +147,7 @@ def test_a_failure_in_the_middle_leaves_the_database_unchanged(
     district, district_staff, market, monkeypatch
 ):
     monkeypatch.setattr(member_services, "_UPDATE_CHUNK", 1)
+    monkeypatch.setattr(member_services, "_INSERT_CHUNK", 1)
     a = district.member_a
     batch = upload(
         district_staff,
