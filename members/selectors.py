@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.utils import timezone
 
@@ -488,7 +490,9 @@ def current_members_elsewhere(
         values = [v for v in values if v]
         for start in range(0, len(values), _LOOKUP_CHUNK):
             rows = (
-                current.filter(**{f"{field}__in": values[start : start + _LOOKUP_CHUNK]})
+                current.filter(
+                    **{f"{field}__in": _values_in(values[start : start + _LOOKUP_CHUNK])}
+                )
                 .annotate(
                     market_id=Subquery(market.values("organization_id")[:1]),
                     market_name=Subquery(market.values("organization__name")[:1]),
@@ -501,12 +505,20 @@ def current_members_elsewhere(
     return list(found.values())
 
 
+def _values_in(values: list[str]):
+    """For `__in` with thousands of values: on PostgreSQL one array parameter (unnest), which
+    the driver passes as is, instead of thousands of placeholders it must parse."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::text[])", [values])
+    return values
+
+
 def members_changed_since(ids: list[int], record_id: int) -> bool:
     """Whether any of these members has a change record newer than `record_id`."""
     for start in range(0, len(ids), _LOOKUP_CHUNK):
         chunk = [str(pk) for pk in ids[start : start + _LOOKUP_CHUNK]]
         if ChangeRecord.objects.filter(
-            object_type="members.member", object_id__in=chunk, pk__gt=record_id
+            object_type="members.member", object_id__in=_values_in(chunk), pk__gt=record_id
         ).exists():
             return True
     return False
