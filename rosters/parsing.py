@@ -312,6 +312,13 @@ def parse_choice(name: str, raw) -> str:
     return code
 
 
+def display_value(name: str, value):
+    """A stored value as people read it: a choice's label in the reader's language."""
+    if name in _CHOICES and value:
+        return dict(_CHOICES[name]).get(value, value)
+    return value
+
+
 def parse_short_text(raw, *, limit: int) -> str:
     text = _text(raw)
     if _CONTROL.search(text):

@@ -19,7 +19,7 @@ from members.selectors import market_federations_changeable_by, members_from_sel
 from rosters import services
 from rosters.forms import CommitForm, ExportForm, UploadForm, field_choices
 from rosters.models import BatchStatus, ImportBatch
-from rosters.parsing import FIELD_LABELS
+from rosters.parsing import FIELD_LABELS, display_value
 from rosters.tasks import roster_preview
 
 # Files up to this size are read while the user waits; larger ones in a Celery task.
@@ -72,6 +72,11 @@ def _batch_context(request: HttpRequest, batch: ImportBatch) -> dict:
         grouped: dict[str, list] = {outcome: [] for outcome in services.OUTCOMES}
         for row in document["rows"]:
             if len(grouped[row["o"]]) < SHOWN_ROWS:
+                if row["o"] == "changed":
+                    row["shown"] = {
+                        name: [display_value(name, old), display_value(name, new)]
+                        for name, (old, new) in row["shown"].items()
+                    }
                 grouped[row["o"]].append(row)
         context.update(
             grouped=grouped,

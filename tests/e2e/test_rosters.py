@@ -36,6 +36,7 @@ def test_chair_uploads_reviews_confirms_and_undoes(
     text = page.inner_text("main") if page.locator("main").count() else page.inner_text("body")
     assert "欧阳·娜娜" in text
     assert "直播带货" in text  # her change, old → new
+    assert "商户 → 主播" in text  # choices as people read them, not their codes
     expect(page.get_by_text("手机号：")).to_be_visible()  # the invalid row's message
     fits(page, PHONE["width"])
     page.screenshot(path=f"{artifacts_dir}/roster-preview-phone.png", full_page=True)
