@@ -2,9 +2,11 @@
 (through members.services, all or nothing) and undo it."""
 
 import datetime
+import gc
 import json
 import zlib
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +53,20 @@ NEW, CHANGED, UNCHANGED, TRANSFER, DUPLICATE, INVALID = (
     "invalid",
 )
 OUTCOMES = (NEW, CHANGED, UNCHANGED, TRANSFER, DUPLICATE, INVALID)
+
+
+@contextmanager
+def _bulk_work():
+    """A roster of 100,000 rows builds a million small objects, none of them cyclic garbage;
+    the collector scanning them again and again while they are built made the work grow
+    faster than the rows. It runs once at the end instead."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _seal(document: Any) -> bytes:
@@ -144,9 +160,14 @@ def build_preview(
     parsed = []
     total = len(body)
     for index, (number, cells) in enumerate(body):
-        parsed.append(parse_row(number, cells, mapping))
+        row = parse_row(number, cells, mapping)
+        if not row.errors:
+            row.original = []  # only invalid rows go back to the user as they were
+        parsed.append(row)
         if progress and index % 5000 == 0:
             progress(index, total)
+    # The raw cells are no longer needed: let them go before the diff is built.
+    del sheet, body
     digests = {}
     for row in parsed:
         if row.values.get("id_number"):
@@ -312,14 +333,15 @@ def batch_preview(
         ImportBatch.objects.filter(pk=batch.pk).update(progress=done, total=total)
 
     try:
-        preview = build_preview(
-            organization=batch.organization,
-            by=by,
-            data=crypto.decrypt_bytes(batch.file_data),
-            filename=batch.file_name,
-            mapping=mapping,
-            progress=progress,
-        )
+        with _bulk_work():
+            preview = build_preview(
+                organization=batch.organization,
+                by=by,
+                data=crypto.decrypt_bytes(batch.file_data),
+                filename=batch.file_name,
+                mapping=mapping,
+                progress=progress,
+            )
     except RosterFileError as error:
         batch.status = BatchStatus.FAILED
         batch.error = str(error)[:300]
@@ -380,14 +402,15 @@ def batch_commit(
         elif row["o"] == TRANSFER and request_transfers:
             changes.transfers.append(row["other"])
     today = timezone.localdate()
-    undo = members_import_roster(
-        organization=batch.organization,
-        changes=changes,
-        joined_on=today,
-        left_on=today,
-        by=by,
-        batch=batch.pk,
-    )
+    with _bulk_work():
+        undo = members_import_roster(
+            organization=batch.organization,
+            changes=changes,
+            joined_on=today,
+            left_on=today,
+            by=by,
+            batch=batch.pk,
+        )
     batch.status = BatchStatus.COMMITTED
     batch.committed_at = timezone.now()
     batch.committed_by = by
@@ -424,7 +447,8 @@ def batch_commit(
 
 
 def _typed(values: dict) -> dict:
-    typed = dict(values)
+    """The row's values with dates as dates (in place: 100,000 rows need no second copy)."""
+    typed = values
     for name in ("birth_date", "joined_on"):
         if isinstance(typed.get(name), str):
             typed[name] = datetime.date.fromisoformat(typed[name])
