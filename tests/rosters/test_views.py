@@ -152,3 +152,30 @@ def test_large_file_is_read_by_a_real_worker_with_progress(client, district, cha
     finally:
         worker.terminate()
         worker.wait(timeout=20)
+
+
+def test_hostile_input_never_gives_a_500(client, district, chair_a):
+    market = district.market_a.federation
+    hostile = [
+        ["姓名", "手机号", "身份证号", "出生日期", "备注"],
+        ["赵\x00丹", "1380013800²", "٣" * 18, "2023年13月40日", "x" * 10_000],
+        ["=cmd|' /C calc'!A0", "+8613800138000", "4.30203E+17", "99999999", "<script>1</script>"],
+    ]
+    data = "\r\n".join(",".join(row) for row in hostile).encode("utf-8")
+    response = upload(client, chair_a, market, data, "hostile.csv")
+    batch = ImportBatch.objects.get()
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert b"<script>1</script>" not in page.content
+    # A crafted mapping and a crafted "mark as left" of a member of market B.
+    assert (
+        client.post(f"/rosters/imports/{batch.pk}/mapping/", {"column": ["²", "\x00"]}).status_code
+        == 302
+    )
+    response = client.post(
+        f"/rosters/imports/{batch.pk}/commit/", {"mark_left": [district.member_b.pk]}
+    )
+    assert response.status_code == 302
+    district.member_b.refresh_from_db()
+    assert district.member_b.status == "current"
+    assert client.get(f"/rosters/imports/{batch.pk}/invalid.xlsx").status_code == 200
