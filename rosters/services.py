@@ -412,6 +412,9 @@ def batch_commit(
             batch=batch.pk,
         )
     batch.status = BatchStatus.COMMITTED
+    # The uploaded file is no longer needed (the preview keeps what the pages show): keep no
+    # more personal data than the import needs.
+    batch.file_data = b""
     batch.committed_at = timezone.now()
     batch.committed_by = by
     batch.undo_data = _seal(undo)
@@ -428,6 +431,7 @@ def batch_commit(
     batch.save(
         update_fields=[
             "status",
+            "file_data",
             "committed_at",
             "committed_by",
             "undo_data",

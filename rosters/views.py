@@ -145,10 +145,14 @@ def roster_invalid_rows(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch_or_404(request, pk)
     buffer = io.BytesIO()
     services.invalid_rows_workbook(batch, buffer)
-    buffer.seek(0)
-    return FileResponse(
-        buffer, as_attachment=True, filename=f"roster-{batch.pk}-invalid.xlsx", content_type=XLSX
-    )
+    return _attachment(buffer.getvalue(), f"roster-{batch.pk}-invalid.xlsx")
+
+
+def _attachment(data: bytes, filename: str) -> HttpResponse:
+    """A small workbook built in memory, as a download."""
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @require_GET
@@ -156,10 +160,7 @@ def roster_template(request: HttpRequest) -> HttpResponse:
     _require_editor(request)
     buffer = io.BytesIO()
     services.template_workbook(buffer)
-    buffer.seek(0)
-    return FileResponse(
-        buffer, as_attachment=True, filename="roster-template.xlsx", content_type=XLSX
-    )
+    return _attachment(buffer.getvalue(), "roster-template.xlsx")
 
 
 @require_POST

@@ -11,7 +11,7 @@ from members import services as member_services
 from members.counts import counts_from_scratch
 from members.models import Member, MemberStatus, TransferRequest
 from rosters import services
-from rosters.models import BatchStatus, ColumnMapping
+from rosters.models import BatchStatus, ColumnMapping, ImportBatch
 from tests.factories import MemberFactory, MembershipFactory, make_id_number
 from tests.rosters.files import ID_1, ID_2, xlsx
 
@@ -115,6 +115,7 @@ def test_commit_applies_everything_and_records_the_batch(district, district_staf
         batch=batch, by=district_staff, mark_left=[stays.pk], request_transfers=True
     )
     assert batch.status == BatchStatus.COMMITTED
+    assert bytes(ImportBatch.objects.get(pk=batch.pk).file_data) == b""
     a.refresh_from_db()
     assert a.occupation == "streamer"
     new = Member.objects.get(mobile="13900139001")
