@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "counselling",
     # The yearly statistics read every feature app: the layer above them.
     "reports",
+    "rosters",
     # Last: seed_demo and its record of what it created; it refuses to write with DEBUG off.
     "demo",
 ]

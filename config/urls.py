@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("work.urls")),
     path("", include("counselling.urls")),
     path("", include("reports.urls")),
+    path("", include("rosters.urls")),
 ]
 
 if settings.DEBUG:  # pragma: no cover - development convenience only

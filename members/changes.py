@@ -8,10 +8,16 @@ from audit import changes
 from members.models import HonorKind, Member
 
 
+def _batch(params, sentence: str) -> str:
+    if params.get("batch"):
+        return sentence + _(" (roster import %(batch)s)") % params
+    return sentence
+
+
 def _created(params) -> str:
     if params.get("home"):
-        return _("Registered in %(market)s, %(home)s") % params
-    return _("Registered in %(market)s") % params
+        return _batch(params, _("Registered in %(market)s, %(home)s") % params)
+    return _batch(params, _("Registered in %(market)s") % params)
 
 
 def _label(field: str) -> str:
@@ -24,7 +30,7 @@ def _label(field: str) -> str:
 def _updated(params) -> str:
     # Translators: between the names of several fields, "、" in Chinese.
     fields = pgettext("between names", ", ").join(_label(f) for f in params["fields"])
-    return _("Changed: %(fields)s") % {"fields": fields}
+    return _batch(params, _("Changed: %(fields)s") % {"fields": fields})
 
 
 def _honor(params) -> dict:
@@ -34,7 +40,8 @@ def _honor(params) -> dict:
 def register() -> None:
     changes.register("create", _created)
     changes.register("update", _updated)
-    changes.register("left", lambda p: _("Left on %(date)s: %(reason)s") % p)
+    changes.register("left", lambda p: _batch(p, _("Left on %(date)s: %(reason)s") % p))
+    changes.register("import_undone", lambda p: _("Roster import %(batch)s undone") % p)
     changes.register("restore", lambda p: _("Membership restored: %(market)s (%(date)s)") % p)
     changes.register(
         "transfer_requested",

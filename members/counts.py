@@ -74,6 +74,13 @@ def counts_kept(member_ids: Iterable[int]) -> Iterator[None]:
         _add(delta)
 
 
+def counts_add_new(organization: Organization, count: int) -> None:
+    """`count` new current members whose only membership is in `organization` (a roster
+    import): they count there and in every organization above it."""
+    if count:
+        _add(Counter({pk: count for pk in {organization.pk, *_path_ids(organization.path)}}))
+
+
 def counts_from_scratch() -> dict[int, int]:
     """Every organization's count, computed from the memberships (the definition)."""
     paths = dict(Organization.objects.values_list("pk", "path"))

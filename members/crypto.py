@@ -78,3 +78,12 @@ def tail_digest(id_number_or_tail: str) -> str:
     if len(value) < TAIL_LENGTH:
         return ""
     return digest(value[-TAIL_LENGTH:], purpose="tail")
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """For documents that hold ID numbers (a roster file being imported)."""
+    return _fernet().encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    return _fernet().decrypt(bytes(token)) if token else b""

@@ -1,4 +1,5 @@
 import datetime
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -261,8 +262,10 @@ SURNAME_PINYIN = {
 }
 
 
+@lru_cache(maxsize=50_000)
 def name_to_pinyin(name: str) -> tuple[str, str]:
-    """Full pinyin and initials of a Chinese name: 赵丹 → ("zhaodan", "zd")."""
+    """Full pinyin and initials of a Chinese name: 赵丹 → ("zhaodan", "zd"). Cached: pypinyin
+    takes ~0.1 ms a name, and a roster of 100,000 members repeats many names."""
     syllables = lazy_pinyin(name, errors="ignore")
     if name and name[0] in SURNAME_PINYIN and syllables:
         syllables[0] = SURNAME_PINYIN[name[0]]

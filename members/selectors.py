@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.utils import timezone
 
@@ -480,3 +482,89 @@ def transfers_for(user: User) -> QuerySet[TransferRequest]:
         .filter(Q(from_organization__in=scope) | Q(to_organization__in=scope))
         .select_related("member", "from_organization", "to_organization", "requested_by")
     )
+
+
+# --- Rosters (import from spreadsheets) -------------------------------------------------
+
+# The member fields a roster row can fill (members.selectors decides which the user may set).
+ROSTER_FIELDS = (
+    "name",
+    "mobile",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "political_status",
+    "education",
+    "occupation",
+    "joined_on",
+    "notes",
+)
+_LOOKUP_CHUNK = 10_000
+
+
+def market_roster(organization: Organization) -> list[dict]:
+    """The current members of one market, as plain values to compare a roster against (no
+    ID number is decrypted: rows match through its keyed digest)."""
+    open_here = Membership.objects.filter(
+        member=OuterRef("pk"), organization=organization, ends_on__isnull=True
+    )
+    return list(
+        Member.objects.current()
+        .filter(Exists(open_here))
+        .order_by()
+        .values("pk", "version", "id_number_digest", *ROSTER_FIELDS)
+    )
+
+
+def current_members_elsewhere(
+    *, organization: Organization, mobiles: list[str], digests: list[str]
+) -> list[dict]:
+    """Current members outside this market holding one of these mobiles or ID numbers, with
+    only what a roster import may learn of them: which market she is in now."""
+    found: dict[int, dict] = {}
+    current = Member.objects.current().exclude(
+        Exists(
+            Membership.objects.filter(
+                member=OuterRef("pk"), organization=organization, ends_on__isnull=True
+            )
+        )
+    )
+    market = Membership.objects.filter(
+        member=OuterRef("pk"), ends_on__isnull=True, scope=MembershipScope.MARKET
+    )
+    for values, field in ((mobiles, "mobile"), (digests, "id_number_digest")):
+        values = [v for v in values if v]
+        for start in range(0, len(values), _LOOKUP_CHUNK):
+            rows = (
+                current.filter(
+                    **{f"{field}__in": _values_in(values[start : start + _LOOKUP_CHUNK])}
+                )
+                .annotate(
+                    market_id=Subquery(market.values("organization_id")[:1]),
+                    market_name=Subquery(market.values("organization__name")[:1]),
+                )
+                .order_by()
+                .values("pk", "mobile", "id_number_digest", "market_id", "market_name")
+            )
+            for row in rows:
+                found[row["pk"]] = row
+    return list(found.values())
+
+
+def _values_in(values: list[str]):
+    """For `__in` with thousands of values: on PostgreSQL one array parameter (unnest), which
+    the driver passes as is, instead of thousands of placeholders it must parse."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::text[])", [values])
+    return values
+
+
+def members_changed_since(ids: list[int], record_id: int) -> bool:
+    """Whether any of these members has a change record newer than `record_id`."""
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        chunk = [str(pk) for pk in ids[start : start + _LOOKUP_CHUNK]]
+        if ChangeRecord.objects.filter(
+            object_type="members.member", object_id__in=_values_in(chunk), pk__gt=record_id
+        ).exists():
+            return True
+    return False

@@ -91,6 +91,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
             value for key, value in data.items() if key not in {"q", "sort", "page", "status"}
         ),
         "can_change": has_editing_role(request.user),
+        "can_see_id_numbers": can_see_id_numbers(request.user),
         "bulk": BulkForm(homes=choices.changeable_home_choices(request.user)),
         "tags": tag_choices(),
     }

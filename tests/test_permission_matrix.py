@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from federation.models import Position
 from members.models import TransferRequest
 from reports import services
+from rosters.models import ImportBatch
 from tests.factories import MarketFactory, OfficeFactory, TermFactory
 
 OK = {200, 302, 400}
@@ -122,6 +123,15 @@ RULES = {
     "statistics_export_download": Rule("see", kwargs="org,export"),
     "statistics_confirm": Rule("change", method="post", kwargs="org", data={"year": "2026"}),
     "statistics_close": Rule("administer", kwargs="org"),
+    # rosters
+    "roster_import": Rule("create"),
+    "roster_template": Rule("create"),
+    "roster_export": Rule("login", method="post", data={"file_format": "csv"}),
+    "roster_batch": Rule("change", kwargs="batch"),
+    "roster_mapping": Rule("change", method="post", kwargs="batch", data={"column": "name"}),
+    "roster_commit": Rule("change", method="post", kwargs="batch", data={}),
+    "roster_undo": Rule("change", method="post", kwargs="batch", data={}),
+    "roster_invalid_rows": Rule("change", kwargs="batch"),
 }
 
 
@@ -161,6 +171,7 @@ def sides(district, chair_a, chair_b, settings, tmp_path):
             "grant": chair.role_grants.get().pk,
             "transfer": transfer.pk,
             "export": _built_export(market, chair).pk,
+            "batch": ImportBatch.objects.create(organization=market, file_name="x.csv").pk,
         }
         objects[side].update(_work_objects(market, member))
     return objects
@@ -230,6 +241,7 @@ def build_url(route: str, kwargs: str, objects: dict) -> str:
         "grant": objects["grant"],
         "transfer": objects["transfer"],
         "export": objects["export"],
+        "batch": objects["batch"],
         "field": "mobile",
         **{
             key: objects[key]

@@ -1,0 +1,367 @@
+"""Roster import and export on PostgreSQL, beside django-import-export and COPY, in one run.
+
+    .venv/bin/pip install -e ".[bench]"     # django-import-export, for the comparison only
+    .venv/bin/python bench/rosters.py [--rows 10000 100000] [--export 100000]
+        [--database-url postgres://postgres@127.0.0.1:5432/lusong_bench10] [--profile CASE]
+
+Uses the seeded database of bench/directory.py (seed_demo --members 100000; created and
+seeded if missing). For each sheet size it writes an .xlsx of new members (name, mobile, ID
+number, occupation, joining date: what a market's first upload holds) and times, each in its
+own process so that peak memory (ru_maxrss) belongs to that case alone:
+
+- ours: the preview (read the workbook, parse and validate every cell, match against the
+  market's roster and every current member elsewhere, build the diff) and the commit (new
+  members, their market memberships, member counts, one change record per member naming the
+  batch), then the undo that puts the database back;
+- django-import-export 4, tuned: bulk mode (use_bulk, batch_size 2000), skip_diff,
+  force_init_instance (no lookup per row), reading the same .xlsx through tablib. It writes
+  the members only: no memberships, counts or history, so it does less than ours;
+- COPY: psycopg's COPY of the same rows, already converted and encrypted, into the member
+  table: the ceiling for getting rows into PostgreSQL, with no reading or checking at all.
+
+Then exports --export members (the whole seeded directory, as district staff) to .xlsx and
+.csv with ours, and to .xlsx with django-import-export's resource export.
+
+The machine is shared (2 cores for several people at once): figures are noisy.
+"""
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.directory import configure, create_database_if_missing  # noqa: E402
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/lusong_bench10"
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘于蒋蔡"
+GIVEN = "芳娜敏静丽艳娟霞秀英华玉兰萍红梅琳婷雪莉燕云洁晶倩慧佳颖琴"
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited from the
+    parent across fork and exec)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def make_sheet(rows: int, path: str, seed: int) -> None:
+    import datetime
+
+    import xlsxwriter
+
+    from members.validators import id_number_check_char
+
+    rng = random.Random(seed)
+    workbook = xlsxwriter.Workbook(path, {"constant_memory": True})
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, ["邵兴城市场妇联会员花名册"])
+    sheet.write_row(1, 0, ["姓名", "手机号", "身份证号码", "职业", "入会日期", "备注"])
+    date = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    prefix = 140 + seed  # 141, 142: prefixes seed_demo never uses
+    for i in range(rows):
+        name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
+        birth = datetime.date(1965, 1, 1) + datetime.timedelta(days=rng.randint(0, 12000))
+        # Unique within the sheet and unlike the seeded ones (Hunan, 43xxxx): Beijing areas.
+        sequence = i % 500
+        first17 = f"{110000 + seed * 1000 + i // 500:06d}{birth:%Y%m%d}{sequence // 5:02d}"
+        first17 += str(sequence % 5 * 2)
+        row = 2 + i
+        sheet.write_string(row, 0, name)
+        sheet.write_string(row, 1, f"{prefix}{i:08d}"[:11])
+        sheet.write_string(row, 2, first17 + id_number_check_char(first17))
+        sheet.write_string(row, 3, rng.choice(["商户", "店员", "主播", "保洁"]))
+        sheet.write_datetime(row, 4, datetime.date(2024, 3, 1), date)
+    workbook.close()
+
+
+def _staff():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="district")
+
+
+def _market(index: int):
+    from federation.models import Organization, OrganizationKind
+
+    return Organization.objects.filter(kind=OrganizationKind.MARKET_FEDERATION).order_by("pk")[
+        index
+    ]
+
+
+def case_ours(path: str, market_index: int) -> dict:
+    from rosters import services
+
+    user, market = _staff(), _market(market_index)
+    data = Path(path).read_bytes()
+    base = peak_mb()
+    started = time.perf_counter()
+    batch = services.batch_create(organization=market, by=user, data=data, filename="bench.xlsx")
+    batch = services.batch_preview(batch=batch, by=user)
+    preview = time.perf_counter() - started
+    assert batch.status == "previewed", batch.error
+    started = time.perf_counter()
+    batch = services.batch_commit(batch=batch, by=user)
+    commit = time.perf_counter() - started
+    peak = peak_mb()
+    started = time.perf_counter()
+    services.batch_undo(batch=batch, by=user)
+    undo = time.perf_counter() - started
+    return {
+        "preview": preview,
+        "commit": commit,
+        "undo": undo,
+        "new": batch.summary["new"],
+        "invalid": batch.summary["invalid"],
+        "peak_mb": peak,
+        "base_mb": base,
+    }
+
+
+def case_import_export(path: str, market_index: int) -> dict:
+    import tablib
+    from django.db import connection
+    from import_export import resources
+
+    from members.models import Member
+
+    class MemberResource(resources.ModelResource):
+        class Meta:
+            model = Member
+            fields = ("name", "mobile", "id_number", "occupation", "joined_on")
+            import_id_fields = ("mobile",)
+            use_bulk = True
+            batch_size = 2000
+            skip_diff = True
+            force_init_instance = True
+
+    base = peak_mb()
+    started = time.perf_counter()
+    with open(path, "rb") as handle:
+        sheet = tablib.Dataset().load(handle.read(), format="xlsx")
+    # Its importer wants the header on the first row: drop the title row, as a user would.
+    dataset = tablib.Dataset(*sheet[1:], headers=list(sheet[0]))
+    dataset.headers = ["name", "mobile", "id_number", "occupation", "joined_on", "notes"]
+    del dataset["notes"]
+    codes = {"商户": "shop_owner", "店员": "shop_employee", "主播": "streamer", "保洁": "cleaner"}
+    dataset = tablib.Dataset(
+        *[(r[0], r[1], r[2], codes[r[3]], r[4]) for r in dataset], headers=dataset.headers
+    )
+    result = MemberResource().import_data(dataset, dry_run=False, use_transactions=True)
+    seconds = time.perf_counter() - started
+    peak = peak_mb()
+    created = result.totals.get("new", 0)
+    mobiles = [r[1] for r in dataset]
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM members_member WHERE mobile = ANY(%s)", [mobiles])
+    return {
+        "import": seconds,
+        "new": created,
+        "errors": len(result.row_errors()),
+        "peak_mb": peak,
+        "base_mb": base,
+    }
+
+
+def case_copy(path: str, market_index: int) -> dict:
+    from django.db import connection
+    from django.utils import timezone
+
+    from members import crypto
+    from members.models import name_to_pinyin
+    from rosters.parsing import detect_mapping, find_header, parse_row
+    from rosters.reading import read_sheet
+
+    sheet = read_sheet(Path(path).read_bytes(), "bench.xlsx")
+    header = find_header(sheet.rows)
+    mapping = detect_mapping(sheet.rows[header][1])
+    rows, now = [], timezone.now()
+    for number, cells in sheet.rows[header + 1 :]:
+        v = parse_row(number, cells, mapping).values
+        pinyin, initials = name_to_pinyin(v["name"])
+        rows.append(
+            (
+                v["name"], pinyin, initials, v["sex"], v["mobile"], crypto.encrypt(v["id_number"]),
+                crypto.full_digest(v["id_number"]), crypto.tail_digest(v["id_number"]),
+                v["birth_date"], "汉族", "masses", "", v.get("occupation", "other"),
+                v["joined_on"], "current", "", "", 1, now, now,
+            )
+        )  # fmt: skip
+    columns = (
+        "name, name_pinyin, name_initials, sex, mobile, id_number, id_number_digest, "
+        "id_number_tail_digest, birth_date, ethnicity, political_status, education, occupation, "
+        "joined_on, status, left_reason, notes, version, created_at, updated_at"
+    )
+    base = peak_mb()
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        with cursor.copy(f"COPY members_member ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM members_member WHERE mobile = ANY(%s)", [[r[4] for r in rows]])
+    return {"copy": seconds, "rows": len(rows), "peak_mb": peak_mb(), "base_mb": base}
+
+
+def case_export(file_format: str) -> dict:
+    from members.selectors import members_visible_to
+    from rosters import services
+
+    user = _staff()
+    base = peak_mb()
+    with tempfile.TemporaryFile() as target:
+        started = time.perf_counter()
+        count = services.roster_export(
+            user=user,
+            members=members_visible_to(user),
+            file_format=file_format,
+            id_numbers_asked=False,
+            target=target,
+            description={"bench": True},
+        )
+        seconds = time.perf_counter() - started
+        size = target.tell()
+    return {
+        "export": seconds,
+        "rows": count,
+        "mb": size / 1e6,
+        "peak_mb": peak_mb(),
+        "base_mb": base,
+    }
+
+
+def case_export_ie() -> dict:
+    from import_export import resources
+
+    from members.models import Member
+
+    class MemberResource(resources.ModelResource):
+        class Meta:
+            model = Member
+            fields = ("name", "sex", "mobile", "birth_date", "ethnicity", "political_status")
+            fields += ("education", "occupation", "joined_on", "status", "left_on", "notes")
+
+    base = peak_mb()
+    started = time.perf_counter()
+    dataset = MemberResource().export(Member.objects.all())
+    data = dataset.export("xlsx")
+    seconds = time.perf_counter() - started
+    return {"export": seconds, "rows": len(dataset), "mb": len(data) / 1e6, "peak_mb": peak_mb(),
+            "base_mb": base}  # fmt: skip
+
+
+def child(args) -> None:
+    configure(args.database_url)
+    import logging
+
+    logging.disable(logging.WARNING)
+    name = args.case
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    if name == "make-sheet":
+        make_sheet(args.rows[0], args.path, args.seed)
+        result = {}
+    elif name == "ours":
+        result = case_ours(args.path, args.market)
+    elif name == "import-export":
+        result = case_import_export(args.path, args.market)
+    elif name == "copy":
+        result = case_copy(args.path, args.market)
+    elif name in ("export-xlsx", "export-csv"):
+        result = case_export(name.split("-")[1])
+    else:
+        result = case_export_ie()
+    if args.profile:
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(35)
+    print(json.dumps(result))
+
+
+def run_child(database_url: str, case: str, **kwargs) -> dict:
+    command = [sys.executable, __file__, "--child", case, "--database-url", database_url]
+    for key, value in kwargs.items():
+        command += [f"--{key}", *(str(v) for v in (value if isinstance(value, list) else [value]))]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode or kwargs.get("profile"):
+        print(result.stderr[-6000:], file=sys.stderr)
+    if result.returncode:
+        return {"failed": True}
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--export", type=int, default=100_000)
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--skip", nargs="*", default=[], help="cases to leave out")
+    parser.add_argument("--child", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--path", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--market", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--profile", default="", help="profile one case (ours, copy, …)")
+    parser.add_argument("--reuse", action="store_true", help="skip seed_demo's check")
+    args = parser.parse_args()
+    if args.child:
+        args.case = args.child
+        args.profile = args.profile == args.child
+        child(args)
+        return
+    create_database_if_missing(args.database_url)
+    configure(args.database_url)
+    from bench.directory import machine_facts, prepare
+
+    if not args.reuse:
+        prepare(args.export)
+    machine_facts()
+    print("NOTE: shared machine (2 cores, several helpers at work): figures are noisy.\n")
+    lines = []
+    with tempfile.TemporaryDirectory() as folder:
+        for index, rows in enumerate(args.rows):
+            path = os.path.join(folder, f"roster-{rows}.xlsx")
+            run_child(args.database_url, "make-sheet", rows=[rows], path=path, seed=index + 1)
+            size = os.path.getsize(path) / 1e6
+            print(f"sheet: {rows:,} rows, {size:.1f} MB .xlsx")
+            extra = {"profile": args.profile} if args.profile else {}
+            for case in ("ours", "import-export", "copy"):
+                if case in args.skip:
+                    continue
+                result = run_child(
+                    args.database_url, case, path=path, market=index, rows=[rows], **extra
+                )
+                lines.append((rows, case, result))
+                print(f"  {case:14} {json.dumps(result)}", flush=True)
+    print()
+    for case in ("export-xlsx", "export-csv", "export-ie"):
+        if case in args.skip:
+            continue
+        result = run_child(args.database_url, case)
+        print(f"{case:14} {json.dumps(result)}", flush=True)
+    print()
+    print("rows     case             seconds   rows/s    peak MB")
+    for rows, case, result in lines:
+        if result.get("failed"):
+            print(f"{rows:<8} {case:15} failed")
+            continue
+        seconds = sum(result.get(k, 0) for k in ("preview", "commit", "import", "copy"))
+        print(f"{rows:<8} {case:15} {seconds:8.1f} {rows / seconds:9,.0f} {result['peak_mb']:9.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,591 @@
+"""Roster imports: read a file, build the reviewed diff against the market's roster, apply it
+(through members.services, all or nothing) and undo it."""
+
+import datetime
+import gc
+import json
+import zlib
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import xlsxwriter
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.models import AccessKind, ChangeRecord
+from audit.services import access_record
+from federation import scope
+from federation.models import Organization
+from members import crypto
+from members.models import Education, Occupation, PoliticalStatus, Sex, mask_mobile
+from members.selectors import (
+    creatable_member_fields,
+    current_members_elsewhere,
+    editable_member_fields,
+    market_roster,
+)
+from members.services import RosterChanges, members_import_roster, members_undo_roster
+from rosters.exporting import export_members, export_policy
+from rosters.models import BatchStatus, ColumnMapping, ImportBatch
+from rosters.parsing import (
+    FIELD_LABELS,
+    FIELDS,
+    _header_key,
+    detect_mapping,
+    find_header,
+    parse_row,
+)
+from rosters.reading import RosterFileError, read_sheet
+
+NEW, CHANGED, UNCHANGED, TRANSFER, DUPLICATE, INVALID = (
+    "new",
+    "changed",
+    "unchanged",
+    "transfer",
+    "duplicate",
+    "invalid",
+)
+OUTCOMES = (NEW, CHANGED, UNCHANGED, TRANSFER, DUPLICATE, INVALID)
+
+
+@contextmanager
+def _bulk_work():
+    """A roster of 100,000 rows builds a million small objects, none of them cyclic garbage;
+    the collector scanning them again and again while they are built made the work grow
+    faster than the rows. It runs once at the end instead."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _seal(document: Any) -> bytes:
+    text = json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    return crypto.encrypt_bytes(zlib.compress(text.encode(), 1))
+
+
+def _unseal(token: bytes) -> Any:
+    return json.loads(zlib.decompress(crypto.decrypt_bytes(token))) if token else None
+
+
+def _cell_text(value) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return value
+
+
+@dataclass
+class Preview:
+    rows: list[dict]
+    missing: list[dict]
+    summary: dict[str, int]
+    header_row: int
+    headers: list
+    mapping: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def remembered_mapping(organization: Organization, headers: list) -> list[str]:
+    """The mapping this market confirmed last time for headers it used then; detection for
+    the rest."""
+    detected = detect_mapping(headers)
+    saved = ColumnMapping.objects.filter(organization=organization).first()
+    if saved is None:
+        return detected
+    mapping = []
+    for header, guess in zip(headers, detected, strict=True):
+        key = _header_key(header)
+        mapping.append(saved.columns.get(key, guess) if key else guess)
+    return mapping
+
+
+def clean_mapping(mapping: list[str], width: int) -> list[str]:
+    """A mapping as a form sends it: unknown fields dropped, each field used once."""
+    cleaned, seen = [], set()
+    for name in (list(mapping) + [""] * width)[:width]:
+        name = name if name in FIELDS and name not in seen else ""
+        seen.add(name)
+        cleaned.append(name)
+    return cleaned
+
+
+def build_preview(
+    *,
+    organization: Organization,
+    by: AbstractBaseUser,
+    data: bytes,
+    filename: str,
+    mapping: list[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Preview:
+    """The diff of a roster file against the market's current roster."""
+    sheet = read_sheet(data, filename)
+    header_index = find_header(sheet.rows)
+    header_number, headers = sheet.rows[header_index]
+    body = sheet.rows[header_index + 1 :]
+    width = max([len(headers), *(len(cells) for _n, cells in body[:1000])])
+    headers = list(headers) + [None] * (width - len(headers))
+    headers = [_cell_text(h) if h is not None else "" for h in headers]
+    if mapping is None:
+        mapping = remembered_mapping(organization, headers)
+    mapping = clean_mapping(mapping, width)
+    notes = []
+    if "name" not in mapping or "mobile" not in mapping:
+        notes.append(_("Choose which columns hold the name and the mobile number."))
+    creatable = set(creatable_member_fields(by))
+    editable = set(editable_member_fields(by))
+    if "id_number" in mapping and "id_number" not in creatable:
+        notes.append(
+            _(
+                "Your role does not keep ID numbers: they are used only to find members and "
+                "derive birth date and sex, and are not stored."
+            )
+        )
+
+    roster = market_roster(organization)
+    by_digest = {m["id_number_digest"]: m for m in roster if m["id_number_digest"]}
+    by_mobile = {m["mobile"]: m for m in roster}
+    by_name_birth = {(m["name"], m["birth_date"]): m for m in roster if m["birth_date"]}
+
+    parsed = []
+    total = len(body)
+    for index, (number, cells) in enumerate(body):
+        row = parse_row(number, cells, mapping)
+        if not row.errors:
+            row.original = []  # only invalid rows go back to the user as they were
+        parsed.append(row)
+        if progress and index % 5000 == 0:
+            progress(index, total)
+    # The raw cells are no longer needed: let them go before the diff is built.
+    del sheet, body
+    digests = {}
+    for row in parsed:
+        if row.values.get("id_number"):
+            digests[row.number] = crypto.full_digest(row.values["id_number"])
+
+    # Whom the unmatched rows would collide with elsewhere (one query per 10,000 values).
+    unmatched_mobiles, unmatched_digests = [], []
+    for row in parsed:
+        digest = digests.get(row.number)
+        mobile = row.values.get("mobile")
+        if digest and digest not in by_digest:
+            unmatched_digests.append(digest)
+        if mobile and mobile not in by_mobile:
+            unmatched_mobiles.append(mobile)
+    elsewhere = current_members_elsewhere(
+        organization=organization, mobiles=unmatched_mobiles, digests=unmatched_digests
+    )
+    elsewhere_by_mobile = {m["mobile"]: m for m in elsewhere}
+    elsewhere_by_digest = {m["id_number_digest"]: m for m in elsewhere if m["id_number_digest"]}
+
+    rows: list[dict] = []
+    seen_mobile: dict[str, int] = {}
+    seen_digest: dict[str, int] = {}
+    matched: dict[int, int] = {}
+    summary = dict.fromkeys(OUTCOMES, 0)
+    for row in parsed:
+        digest = digests.get(row.number, "")
+        mobile = row.values.get("mobile", "")
+        entry: dict[str, Any] = {"n": row.number}
+        if row.errors:
+            entry.update(o=INVALID, e=row.errors, orig=[_cell_text(c) for c in row.original])
+            rows.append(entry)
+            summary[INVALID] += 1
+            continue
+        first = seen_digest.get(digest) if digest else None
+        first = first or seen_mobile.get(mobile)
+        if first:
+            entry.update(o=DUPLICATE, first=first, v=_shown_values(row.values))
+            rows.append(entry)
+            summary[DUPLICATE] += 1
+            continue
+        if digest:
+            seen_digest[digest] = row.number
+        seen_mobile[mobile] = row.number
+        member = (
+            (by_digest.get(digest) if digest else None)
+            or by_mobile.get(mobile)
+            or by_name_birth.get((row.values["name"], row.values.get("birth_date")))
+        )
+        if member is not None and member["pk"] in matched:
+            entry.update(o=DUPLICATE, first=matched[member["pk"]], v=_shown_values(row.values))
+            rows.append(entry)
+            summary[DUPLICATE] += 1
+            continue
+        if member is not None:
+            matched[member["pk"]] = row.number
+            holder = by_mobile.get(mobile)
+            other = elsewhere_by_mobile.get(mobile) or (
+                holder if holder is not None and holder["pk"] != member["pk"] else None
+            )
+            if other is not None:
+                entry.update(
+                    o=INVALID,
+                    e={"mobile": _("This mobile number belongs to another current member.")},
+                    orig=[_cell_text(c) for c in row.original],
+                )
+                rows.append(entry)
+                summary[INVALID] += 1
+                continue
+            changes = {}
+            for name, value in row.values.items():
+                if name not in editable:
+                    continue
+                if name == "id_number":
+                    if member["id_number_digest"] != digest:
+                        changes[name] = ("…", f"…{value[-4:]}", value)
+                    continue
+                old = member.get(name)
+                if old != value and not (old in (None, "") and value in (None, "")):
+                    changes[name] = (old, value, value)
+            entry.update(m=member["pk"], ver=member["version"], name=member["name"])
+            if changes:
+                entry.update(
+                    o=CHANGED,
+                    c={k: v[2] for k, v in changes.items()},
+                    shown={k: [v[0], v[1]] for k, v in changes.items()},
+                )
+                summary[CHANGED] += 1
+            else:
+                entry.update(o=UNCHANGED)
+                summary[UNCHANGED] += 1
+            rows.append(entry)
+            continue
+        other = (elsewhere_by_digest.get(digest) if digest else None) or elsewhere_by_mobile.get(
+            mobile
+        )
+        if other is not None:
+            # Only where she is now: her record there is outside this user's scope.
+            entry.update(
+                o=TRANSFER,
+                other=other["pk"],
+                market=other["market_name"] or "",
+                v=_shown_values(row.values),
+            )
+            rows.append(entry)
+            summary[TRANSFER] += 1
+            continue
+        entry.update(o=NEW, v={k: v for k, v in row.values.items() if k in creatable})
+        rows.append(entry)
+        summary[NEW] += 1
+    missing = [
+        {"m": m["pk"], "ver": m["version"], "name": m["name"], "mobile": mask_mobile(m["mobile"])}
+        for m in roster
+        if m["pk"] not in matched
+    ]
+    summary["missing"] = len(missing)
+    summary["rows"] = len(rows)
+    if progress:
+        progress(total, total)
+    return Preview(
+        rows=rows,
+        missing=missing,
+        summary=summary,
+        header_row=header_number,
+        headers=headers,
+        mapping=mapping,
+        notes=notes,
+    )
+
+
+def _shown_values(values: dict) -> dict:
+    return {
+        k: (f"…{v[-4:]}" if k == "id_number" else v) for k, v in values.items() if v is not None
+    }
+
+
+# --- Batches ---------------------------------------------------------------------------
+
+
+def batch_create(
+    *, organization: Organization, by: AbstractBaseUser, data: bytes, filename: str
+) -> ImportBatch:
+    """Keep the uploaded file (encrypted) for a preview to be built from it."""
+    scope.require(scope.may_change_members_of(by, organization))
+    return ImportBatch.objects.create(
+        organization=organization,
+        created_by=by,
+        file_name=filename[:200],
+        file_data=crypto.encrypt_bytes(data),
+    )
+
+
+def batch_preview(
+    *, batch: ImportBatch, by: AbstractBaseUser, mapping: list[str] | None = None
+) -> ImportBatch:
+    """Read the batch's file and store its diff (run by the view for small files, by a
+    Celery task for large ones)."""
+    scope.require(scope.may_change_members_of(by, batch.organization))
+    if batch.status not in (BatchStatus.READING, BatchStatus.PREVIEWED, BatchStatus.FAILED):
+        raise ValidationError(_("This import was already applied."))
+
+    def progress(done: int, total: int) -> None:
+        ImportBatch.objects.filter(pk=batch.pk).update(progress=done, total=total)
+
+    try:
+        with _bulk_work():
+            preview = build_preview(
+                organization=batch.organization,
+                by=by,
+                data=crypto.decrypt_bytes(batch.file_data),
+                filename=batch.file_name,
+                mapping=mapping,
+                progress=progress,
+            )
+    except RosterFileError as error:
+        batch.status = BatchStatus.FAILED
+        batch.error = str(error)[:300]
+        batch.save(update_fields=["status", "error"])
+        return batch
+    batch.status = BatchStatus.PREVIEWED
+    batch.error = ""
+    batch.headers = preview.headers
+    batch.mapping = preview.mapping
+    batch.summary = {**preview.summary, "header_row": preview.header_row, "notes": preview.notes}
+    batch.preview_data = _seal({"rows": preview.rows, "missing": preview.missing})
+    batch.total = batch.progress = len(preview.rows)
+    batch.save(
+        update_fields=[
+            "status",
+            "error",
+            "headers",
+            "mapping",
+            "summary",
+            "preview_data",
+            "total",
+            "progress",
+        ]
+    )
+    return batch
+
+
+def batch_rows(batch: ImportBatch) -> dict:
+    return _unseal(batch.preview_data) or {"rows": [], "missing": []}
+
+
+@transaction.atomic
+def batch_commit(
+    *,
+    batch: ImportBatch,
+    by: AbstractBaseUser,
+    mark_left: list[int] | None = None,
+    request_transfers: bool = False,
+) -> ImportBatch:
+    """Apply the reviewed diff: all of it or nothing."""
+    scope.require(scope.may_change_members_of(by, batch.organization))
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != BatchStatus.PREVIEWED:
+        raise ValidationError(_("This import was already applied or cannot be applied."))
+    document = batch_rows(batch)
+    missing = {m["m"]: m["ver"] for m in document["missing"]}
+    chosen = set(mark_left or ())
+    if not chosen <= set(missing):
+        raise ValidationError(_("Only members missing from the sheet can be marked as left."))
+    changes = RosterChanges(
+        leave=[(pk, missing[pk]) for pk in sorted(chosen)],
+    )
+    for row in document["rows"]:
+        if row["o"] == NEW:
+            changes.new.append(_typed(row["v"]))
+        elif row["o"] == CHANGED:
+            changes.updates.append((row["m"], row["ver"], _typed(row["c"])))
+        elif row["o"] == TRANSFER and request_transfers:
+            changes.transfers.append(row["other"])
+    today = timezone.localdate()
+    with _bulk_work():
+        undo = members_import_roster(
+            organization=batch.organization,
+            changes=changes,
+            joined_on=today,
+            left_on=today,
+            by=by,
+            batch=batch.pk,
+        )
+    batch.status = BatchStatus.COMMITTED
+    # The uploaded file is no longer needed (the preview keeps what the pages show): keep no
+    # more personal data than the import needs.
+    batch.file_data = b""
+    batch.committed_at = timezone.now()
+    batch.committed_by = by
+    batch.undo_data = _seal(undo)
+    batch.last_change_record_id = ChangeRecord.objects.aggregate(last=Max("pk"))["last"]
+    batch.summary = {
+        **batch.summary,
+        "applied": {
+            "created": len(undo["created"]),
+            "updated": len(undo["previous"]),
+            "left": len(undo["left"]),
+            "transfers": len(undo["transfers"]),
+        },
+    }
+    batch.save(
+        update_fields=[
+            "status",
+            "file_data",
+            "committed_at",
+            "committed_by",
+            "undo_data",
+            "last_change_record_id",
+            "summary",
+        ]
+    )
+    ColumnMapping.objects.update_or_create(
+        organization=batch.organization,
+        defaults={
+            "columns": {
+                _header_key(h): f for h, f in zip(batch.headers, batch.mapping, strict=False) if h
+            }
+        },
+    )
+    return batch
+
+
+def _typed(values: dict) -> dict:
+    """The row's values with dates as dates (in place: 100,000 rows need no second copy)."""
+    typed = values
+    for name in ("birth_date", "joined_on"):
+        if isinstance(typed.get(name), str):
+            typed[name] = datetime.date.fromisoformat(typed[name])
+    return typed
+
+
+@transaction.atomic
+def batch_undo(*, batch: ImportBatch, by: AbstractBaseUser) -> ImportBatch:
+    scope.require(scope.may_change_members_of(by, batch.organization))
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != BatchStatus.COMMITTED:
+        raise ValidationError(_("Only an applied import can be undone."))
+    members_undo_roster(
+        organization=batch.organization,
+        undo=_unseal(batch.undo_data),
+        since_record_id=batch.last_change_record_id or 0,
+        by=by,
+        batch=batch.pk,
+    )
+    batch.status = BatchStatus.UNDONE
+    batch.undone_at = timezone.now()
+    batch.save(update_fields=["status", "undone_at"])
+    return batch
+
+
+# --- Export ----------------------------------------------------------------------------
+
+
+def roster_export(
+    *,
+    user: AbstractBaseUser,
+    members,
+    file_format: str,
+    id_numbers_asked: bool,
+    target,
+    description: dict,
+    request=None,
+) -> int:
+    """Write the members (already a selection within the user's scope) and record who took
+    what: the filter, the format, how many rows, whether ID numbers were in it."""
+    policy = export_policy(user, id_numbers_asked=id_numbers_asked)
+    count = export_members(members=members, policy=policy, file_format=file_format, target=target)
+    access_record(
+        kind=AccessKind.EXPORT,
+        request=request,
+        user=user,
+        row_count=count,
+        detail={
+            **description,
+            "format": file_format,
+            "id_numbers": policy.id_numbers,
+            "full_mobiles": policy.full_mobiles,
+        },
+    )
+    return count
+
+
+# --- Invalid rows and the template -------------------------------------------------------
+
+
+def invalid_rows_workbook(batch: ImportBatch, target) -> int:
+    """The invalid rows as uploaded, with a message column, to fix in Excel and upload."""
+    rows = [r for r in batch_rows(batch)["rows"] if r["o"] == INVALID]
+    workbook = xlsxwriter.Workbook(target, {"strings_to_formulas": False, "in_memory": True})
+    sheet = workbook.add_worksheet()
+    bold = workbook.add_format({"bold": True})
+    text = workbook.add_format({"num_format": "@"})
+    headers = [*(h or "" for h in batch.headers), _("Row in the original sheet"), _("Problems")]
+    for col, header in enumerate(headers):
+        sheet.write_string(0, col, str(header), bold)
+        sheet.set_column(col, col, 16, text)
+    for index, row in enumerate(rows, start=1):
+        for col, value in enumerate(row["orig"][: len(batch.headers)]):
+            if value is not None:
+                sheet.write_string(index, col, str(value), text)
+        messages = "；".join(f"{FIELD_LABELS[f]}：{m}" for f, m in row["e"].items())
+        sheet.write_number(index, len(batch.headers), row["n"])
+        sheet.write_string(index, len(batch.headers) + 1, messages)
+    sheet.set_column(len(batch.headers) + 1, len(batch.headers) + 1, 60)
+    sheet.freeze_panes(1, 0)
+    workbook.close()
+    return len(rows)
+
+
+def template_workbook(target) -> None:
+    """The expected columns, a sample row, and lists to choose from."""
+    workbook = xlsxwriter.Workbook(target, {"in_memory": True})
+    sheet = workbook.add_worksheet(_("Members")[:31])
+    bold = workbook.add_format({"bold": True, "bg_color": "#F2DCDB", "border": 1})
+    text = workbook.add_format({"num_format": "@"})
+    date = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    sample = {
+        "name": "赵丹",
+        "mobile": "13812345678",
+        "id_number": "",
+        "sex": str(dict(Sex.choices)["female"]),
+        "birth_date": datetime.date(1985, 3, 15),
+        "ethnicity": "汉族",
+        "political_status": str(PoliticalStatus.MASSES.label),
+        "education": str(Education.COLLEGE.label),
+        "occupation": str(Occupation.SHOP_OWNER.label),
+        "joined_on": datetime.date(2023, 3, 5),
+        "notes": "",
+    }
+    lists = {
+        "sex": [str(label) for _c, label in Sex.choices],
+        "political_status": [str(label) for _c, label in PoliticalStatus.choices],
+        "education": [str(label) for _c, label in Education.choices],
+        "occupation": [str(label) for _c, label in Occupation.choices],
+    }
+    for col, name in enumerate(FIELDS):
+        is_date = name in ("birth_date", "joined_on")
+        sheet.set_column(col, col, 21 if name == "id_number" else 14, date if is_date else text)
+        sheet.write_string(0, col, str(FIELD_LABELS[name]), bold)
+        value = sample[name]
+        if is_date:
+            sheet.write_datetime(1, col, value, date)
+        elif value:
+            sheet.write_string(1, col, value, text)
+        if name in lists:
+            sheet.data_validation(1, col, 5000, col, {"validate": "list", "source": lists[name]})
+        if is_date:
+            sheet.data_validation(
+                1,
+                col,
+                5000,
+                col,
+                {
+                    "validate": "date",
+                    "criteria": "between",
+                    "minimum": datetime.date(1900, 1, 1),
+                    "maximum": datetime.date(2100, 12, 31),
+                },
+            )
+    sheet.freeze_panes(1, 0)
+    workbook.close()
