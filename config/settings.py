@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "elections",
     "dashboard",
     "operations",
+    "notifications",
     # Last: seed_demo and its record of what it created; it refuses to write with DEBUG off.
     "demo",
 ]
