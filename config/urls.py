@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("federation.urls")),
     path("", include("elections.urls")),
     path("", include("members.urls")),
+    path("", include("notifications.urls")),
 ]
 
 if settings.DEBUG:  # pragma: no cover - development convenience only

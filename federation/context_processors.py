@@ -21,3 +21,7 @@ class _NavAbilities:
     @property
     def read_members(self) -> bool:
         return scope.has_member_access(self._user)
+
+    @property
+    def send_notices(self) -> bool:
+        return scope.has_editing_role(self._user)

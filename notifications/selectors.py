@@ -39,11 +39,17 @@ def approved_templates() -> QuerySet[SmsTemplate]:
 def audience_members(*, user: User, audience: dict) -> QuerySet[Member]:
     """The directory's selection (ticked ids or every member matching its filters), re-run
     within the sender's scope: a chair reaches only members she may change."""
+    data = QueryDict(audience.get("query", ""), mutable=True)
+    # Members who left are in the selection, to be counted as left out, not silently missed.
+    data.setdefault("status", "all")
     form = DirectoryForm(
-        QueryDict(audience.get("query", "")),
+        data,
         organizations=federation_choices.visible_organization_choices(user),
         tags=tag_choices(),
     )
+    if not form.is_valid():
+        # A filter outside her scope (another market's id) reaches nobody, not everybody.
+        return Member.objects.none()
     ids = [int(i) for i in audience.get("ids", []) if str(i).isdigit()]
     return members_from_selection(
         user=user,

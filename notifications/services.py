@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -147,7 +147,7 @@ def notice_freeze(*, notice_id: int) -> int:
     longer scheduled) and count who was left out and why. One INSERT … SELECT."""
     with transaction.atomic():
         notice = (
-            Notice.objects.select_for_update()
+            Notice.objects.select_for_update(of=("self",))
             .select_related("created_by", "sms_template")
             .filter(pk=notice_id, state=NoticeState.SCHEDULED)
             .first()
@@ -167,19 +167,24 @@ def notice_freeze(*, notice_id: int) -> int:
             .values("r_member", "r_address", "r_name", "r_market")
             .order_by()
         )
-        select_sql, params = rows.query.sql_with_params()
         now = timezone.now()
         table = Recipient._meta.db_table
+        try:
+            select_sql, params = rows.query.sql_with_params()
+        except EmptyResultSet:  # an audience that reaches nobody
+            select_sql, params = "", []
+        inserted = 0
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (notice_id, member_id, channel, address, name, market,"  # noqa: S608
-                " state, send_key, attempts, provider_id, reason, queued_at, updated_at)"
-                " SELECT %s, s.r_member, %s, s.r_address, s.r_name, s.r_market, %s, '', 0, '',"
-                f" '', %s, %s FROM ({select_sql}) s WHERE 1 = 1"
-                " ON CONFLICT DO NOTHING",
-                [notice.pk, notice.channel, RecipientState.PENDING, now, now, *params],
-            )
-            inserted = cursor.rowcount
+            if select_sql:
+                cursor.execute(
+                    f"INSERT INTO {table} (notice_id, member_id, channel, address, name, market,"  # noqa: S608
+                    " state, send_key, attempts, provider_id, reason, queued_at, updated_at)"
+                    " SELECT %s, s.r_member, %s, s.r_address, s.r_name, s.r_market, %s, '', 0,"
+                    f" '', '', %s, %s FROM ({select_sql}) s WHERE 1 = 1"
+                    " ON CONFLICT DO NOTHING",
+                    [notice.pk, notice.channel, RecipientState.PENDING, now, now, *params],
+                )
+                inserted = cursor.rowcount
         if notice.channel == Channel.SMS:
             _fail_over_daily_cap(notice, now)
         Notice.objects.filter(pk=notice.pk).update(
