@@ -169,6 +169,9 @@ class Recipient(models.Model):
             models.Index(fields=["address", "queued_at"], name="recipient_address_day_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.notice_id}:{self.member_id}:{self.channel}"
+
 
 class ConsentMethod(models.TextChoices):
     PAPER_FORM = "paper_form", _("Signed form")
@@ -195,6 +198,9 @@ class Consent(models.Model):
             models.UniqueConstraint(fields=["member", "channel"], name="consent_once_per_channel")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.member_id}:{self.channel}"
+
 
 class OptOutSource(models.TextChoices):
     SMS_REPLY = "sms_reply", _("SMS reply (TD / R / 退订)")
@@ -215,6 +221,9 @@ class OptOut(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["member", "channel"], name="optout_once_per_channel")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}:{self.channel}"
 
 
 class WeComBot(models.Model):

@@ -12,7 +12,6 @@ from members.models import MemberStatus
 from notifications import rules, services
 from notifications.models import (
     Channel,
-    Notice,
     NoticeState,
     OptOut,
     OptOutSource,
