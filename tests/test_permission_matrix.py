@@ -10,9 +10,11 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from federation.models import Position
 from members.models import TransferRequest
+from notifications.models import Channel, Notice
 from tests.factories import MarketFactory, OfficeFactory, TermFactory
 
 OK = {200, 302, 400}
@@ -76,6 +78,15 @@ RULES = {
     "transfer_list": Rule("login"),
     "member_transfer_in": Rule("create", method="post", data={"mobile": "13000000000"}),
     "transfer_decide": Rule("change", method="post", kwargs="transfer", data={"decision": "?"}),
+    # notifications
+    "notice_list": Rule("login"),
+    "notice_compose": Rule("create"),
+    "notice_detail": Rule("change", kwargs="notice"),
+    "notice_cancel": Rule("change", method="post", kwargs="notice"),
+    "notice_retry": Rule("change", method="post", kwargs="notice"),
+    # The gateway's callbacks: no login, a signature (unsigned: 400, forged: 403).
+    "sms_receipts": Rule("public", method="post"),
+    "sms_inbound": Rule("public", method="post"),
 }
 
 
@@ -106,7 +117,16 @@ def sides(district, chair_a, chair_b):
             to_organization=third,
             effective_on=datetime.date(2026, 12, 1),
         )
+        notice = Notice.objects.create(
+            organization=market,
+            title="会员大会",
+            channel=Channel.EMAIL,
+            body="{姓名}您好",
+            send_at=timezone.now() + datetime.timedelta(days=1),
+            created_by=chair,
+        )
         objects[side] = {
+            "notice": notice.pk,
             "org": market.pk,
             "member": member.pk,
             "office": office.pk,
@@ -126,6 +146,7 @@ def build_url(route: str, kwargs: str, objects: dict) -> str:
         "office": objects["office"],
         "grant": objects["grant"],
         "transfer": objects["transfer"],
+        "notice": objects["notice"],
         "field": "mobile",
     }
     # Fill the route's converters in order with the objects the rule names.
