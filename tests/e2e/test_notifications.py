@@ -12,14 +12,19 @@ from notifications.models import Notice, NoticeState
 from tests.conftest import require_service, uses_postgres
 from tests.e2e.test_member_management import PHONE, fits, log_in
 from tests.factories import MemberFactory, MembershipFactory
-from tests.notifications.conftest import SECRET, gateway, gateway_process, template  # noqa: F401
+from tests.notifications import conftest as notification_fixtures
+from tests.notifications.conftest import SECRET
 from tests.notifications.test_worker_kill import database_url, kill, start_worker
 from tests.test_celery_worker import redis_answers
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The fake gateway and an approved template, as the notifications tests have them.
+gateway_process = notification_fixtures.gateway_process
+gateway = notification_fixtures.gateway
+template = notification_fixtures.template
 
 
-def test_chair_sends_a_notice_to_her_market_and_watches_it_arrive(  # noqa: F811 - fixtures
+def test_chair_sends_a_notice_to_her_market_and_watches_it_arrive(
     browser, live_server, district, chair_a, template, gateway, artifacts_dir
 ):
     url = os.environ.get("REDIS_URL", "")
