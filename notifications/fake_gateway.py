@@ -41,6 +41,8 @@ class GatewayState:
             self.delay = 0.0
             self.fail_numbers: set[str] = set()
             self.receipts_on = True
+            self.wecom: dict[str, list[float]] = {}
+            self.wecom_posts: list[dict] = []
 
     def control(self, command: dict) -> None:
         with self.lock:
@@ -177,6 +179,23 @@ def _handler(state: GatewayState):
             if url.path == "/_fake/control":
                 state.control(json.loads(raw or b"{}"))
                 return self._json(200, {"ok": True})
+            if url.path == "/cgi-bin/webhook/send":
+                # A 企业微信 group robot: 20 messages a minute per key, then errcode 45009.
+                key = parse_qs(url.query).get("key", [""])[0]
+                now = time.time()
+                with state.lock:
+                    recent = [t for t in state.wecom.get(key, []) if now - t < 60]
+                    if len(recent) >= 20:
+                        state.wecom[key] = recent
+                        return self._json(
+                            200, {"errcode": 45009, "errmsg": "api freq out of limit"}
+                        )
+                    state.wecom[key] = [*recent, now]
+                    state.wecom_posts.append({"key": key, "body": json.loads(raw or b"{}")})
+                return self._json(200, {"errcode": 0, "errmsg": "ok"})
+            if url.path == "/_fake/wecom":
+                with state.lock:
+                    return self._json(200, list(state.wecom_posts))
             if url.path == "/_fake/reset":
                 state.reset()
                 return self._json(200, {"ok": True})

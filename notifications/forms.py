@@ -31,9 +31,12 @@ class NoticeForm(forms.Form):
     quiet_hours_override = forms.BooleanField(
         label=_("Send SMS during the quiet hours (21:00–08:00) anyway"), required=False
     )
+    wecom_bot = forms.TypedChoiceField(
+        label=_("Also post to a WeChat Work group"), coerce=int, required=False, empty_value=None
+    )
     query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
-    def __init__(self, *args, organizations, audience_organizations, templates, **kwargs):
+    def __init__(self, *args, organizations, audience_organizations, templates, bots=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].choices = organizations
         self.fields["audience_organization"].choices = [
@@ -41,6 +44,7 @@ class NoticeForm(forms.Form):
             *audience_organizations,
         ]
         self.fields["sms_template"].choices = [("", "—"), *templates]
+        self.fields["wecom_bot"].choices = [("", "—"), *bots]
 
     def clean_send_at(self):
         value = self.cleaned_data.get("send_at")

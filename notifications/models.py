@@ -57,6 +57,28 @@ class SmsTemplate(models.Model):
         return f"{self.name} ({self.code})"
 
 
+class WeComBot(models.Model):
+    """A 企业微信 group robot: posts a notice into an officers' group (20 a minute)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=60)
+    webhook_url = models.URLField(_("webhook address"), max_length=300)
+
+    class Meta:
+        verbose_name = _("WeChat Work group bot")
+        verbose_name_plural = _("WeChat Work group bots")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WeComPostState(models.TextChoices):
+    PENDING = "pending", _("Queued")
+    POSTING = "posting", _("Sending")
+    POSTED = "posted", _("Posted")
+    FAILED = "failed", _("Failed")
+
+
 class NoticeState(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     SENDING = "sending", _("Sending")
@@ -99,6 +121,20 @@ class Notice(models.Model):
     excluded_left = models.PositiveIntegerField(default=0)
     # Filled when the notice is done (the progress page counts live rows until then).
     counts = models.JSONField(default=dict, blank=True)
+    # Also posted into an officers' 企业微信 group (one post, not per member).
+    wecom_bot = models.ForeignKey(
+        WeComBot,
+        verbose_name=_("post to WeChat Work group"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Database defaults: rows written by code older than these columns stay valid.
+    wecom_state = models.CharField(
+        max_length=10, choices=WeComPostState.choices, blank=True, db_default=""
+    )
+    wecom_reason = models.CharField(max_length=200, blank=True, db_default="")
 
     class Meta:
         verbose_name = _("notice")
@@ -224,18 +260,3 @@ class OptOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id}:{self.channel}"
-
-
-class WeComBot(models.Model):
-    """A 企业微信 group robot: posts a notice into an officers' group (20 a minute)."""
-
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    name = models.CharField(_("name"), max_length=60)
-    webhook_url = models.URLField(_("webhook address"), max_length=300)
-
-    class Meta:
-        verbose_name = _("WeChat Work group bot")
-        verbose_name_plural = _("WeChat Work group bots")
-
-    def __str__(self) -> str:
-        return self.name

@@ -16,6 +16,7 @@ from notifications.models import (
     Recipient,
     RecipientState,
     SmsTemplate,
+    WeComBot,
 )
 
 
@@ -28,6 +29,10 @@ def notices_visible_to(user: User) -> QuerySet[Notice]:
 def sending_organizations(user: User):
     """The organizations she may send in the name of (those she holds an editing role on)."""
     return organizations_changeable_by(user).order_by("path")
+
+
+def wecom_bots_for(user: User) -> QuerySet[WeComBot]:
+    return WeComBot.objects.filter(organization__in=organizations_changeable_by(user))
 
 
 def approved_templates() -> QuerySet[SmsTemplate]:

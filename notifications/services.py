@@ -41,6 +41,8 @@ from notifications.models import (
     Recipient,
     RecipientState,
     SmsTemplate,
+    WeComBot,
+    WeComPostState,
 )
 
 logger = logging.getLogger(__name__)
@@ -84,11 +86,14 @@ def notice_create(
     event_time: str = "",
     send_at: datetime.datetime | None = None,
     quiet_hours_override: bool = False,
+    wecom_bot: WeComBot | None = None,
 ) -> Notice:
     """Schedule a notice. An SMS falling in the quiet hours (21:00–08:00) is moved to 08:00
     unless the sender overrides it. The caller queues a notice that is due now
     (tasks.notice_schedule)."""
     if not may_change_members_of(by, organization):
+        raise PermissionDenied
+    if wecom_bot is not None and not may_change_members_of(by, wecom_bot.organization):
         raise PermissionDenied
     if channel == Channel.SMS:
         if sms_template is None:
@@ -117,6 +122,8 @@ def notice_create(
             send_at=send_at,
             quiet_hours_override=quiet_hours_override,
             created_by=by,
+            wecom_bot=wecom_bot,
+            wecom_state=WeComPostState.PENDING if wecom_bot else "",
         )
         change_record(target=notice, by=by, action="notice_scheduled", params={"title": title})
     return notice
@@ -420,6 +427,49 @@ def recipients_sweep(*, now: datetime.datetime | None = None) -> list[tuple[int,
             batches.append((notice_id, first, last))
         notice_finish_if_done(notice_id=notice_id)
     return batches
+
+
+# --- 企业微信 group post -----------------------------------------------------------------
+
+
+def notice_post_to_wecom(*, notice_id: int) -> float | None:
+    """Post the notice into its officers' group once; returns seconds to wait when the
+    robot's limit (20 a minute, a token bucket per robot shared by all workers) or a
+    transient error says "later"."""
+    notice = Notice.objects.select_related("wecom_bot", "sms_template").get(pk=notice_id)
+    bot = notice.wecom_bot
+    if bot is None or notice.wecom_state != WeComPostState.PENDING:
+        return None
+    wait = ratelimit.take(
+        f"wecom:{bot.pk}",
+        rate=channels.WECOM_RATE_PER_MINUTE / 60,
+        capacity=channels.WECOM_RATE_PER_MINUTE,
+        wanted=1,
+    )
+    if wait > 0:
+        return wait
+    claimed = Notice.objects.filter(pk=notice_id, wecom_state=WeComPostState.PENDING).update(
+        wecom_state=WeComPostState.POSTING
+    )
+    if not claimed:
+        return None
+    body = notice.sms_template.body if notice.sms_template else notice.body
+    text = f"**{notice.title}**\n" + rules.render(
+        body, name="各位", market=notice.organization.name, time=notice.event_time
+    )
+    outcome = channels.wecom_post(webhook_url=bot.webhook_url, text=text)
+    if outcome.kind == channels.ACCEPTED:
+        Notice.objects.filter(pk=notice_id).update(wecom_state=WeComPostState.POSTED)
+        return None
+    if outcome.kind == channels.TRANSIENT:
+        Notice.objects.filter(pk=notice_id).update(
+            wecom_state=WeComPostState.PENDING, wecom_reason=outcome.reason
+        )
+        return 30.0
+    Notice.objects.filter(pk=notice_id).update(
+        wecom_state=WeComPostState.FAILED, wecom_reason=outcome.reason
+    )
+    return None
 
 
 # --- Cancel, retry ------------------------------------------------------------------------

@@ -13,7 +13,15 @@ TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
 def notice_dispatch(notice_id: int) -> int:
     """Freeze the audience (once) and queue its batches."""
     services.notice_freeze(notice_id=notice_id)
+    notice_post_to_wecom.delay(notice_id)
     return notice_enqueue(notice_id)
+
+
+@shared_task(bind=True, max_retries=20, **TASK_OPTIONS)
+def notice_post_to_wecom(self, notice_id: int) -> None:
+    wait = services.notice_post_to_wecom(notice_id=notice_id)
+    if wait is not None:
+        raise self.retry(countdown=wait)
 
 
 def notice_schedule(**fields) -> "services.Notice":

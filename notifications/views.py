@@ -57,6 +57,7 @@ def _compose_form(request: HttpRequest, data=None) -> NoticeForm:
         organizations=organizations,
         audience_organizations=federation_choices.visible_organization_choices(request.user),
         templates=templates,
+        bots=[(b.pk, b.name) for b in selectors.wecom_bots_for(request.user)],
     )
 
 
@@ -126,6 +127,7 @@ def notice_compose(request: HttpRequest) -> HttpResponse:
                 .first()
             )
             template = selectors.approved_templates().filter(pk=data.get("sms_template")).first()
+            bot = selectors.wecom_bots_for(request.user).filter(pk=data.get("wecom_bot")).first()
             try:
                 notice = tasks.notice_schedule(
                     by=request.user,
@@ -138,6 +140,7 @@ def notice_compose(request: HttpRequest) -> HttpResponse:
                     event_time=data.get("event_time") or "",
                     send_at=data.get("send_at"),
                     quiet_hours_override=data.get("quiet_hours_override", False),
+                    wecom_bot=bot,
                 )
             except ValidationError as error:
                 for message in error.messages:

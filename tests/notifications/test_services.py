@@ -2,6 +2,7 @@
 Alibaba's protocol through the official SDK)."""
 
 import datetime
+import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from members.models import MemberStatus
-from notifications import rules, services
+from notifications import ratelimit, rules, services
 from notifications.models import (
     Channel,
     NoticeState,
@@ -17,6 +18,8 @@ from notifications.models import (
     OptOutSource,
     Recipient,
     RecipientState,
+    WeComBot,
+    WeComPostState,
 )
 from tests.factories import MemberFactory, MembershipFactory
 
@@ -285,3 +288,70 @@ def test_promotional_sms_carries_the_opt_out_line():
         time="",
     )
     assert text == "【芦淞妇联】赵丹：公益市集周六开市" + rules.OPT_OUT_LINE
+
+
+def test_email_goes_through_the_mailer_and_skips_members_without_an_address(
+    district, chair_a, settings, mailoutbox
+):
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    with_mail, _without = market_members(district.market_a, 2)
+    with_mail.email = "wang@example.org"
+    with_mail.save(update_fields=["email"])
+    notice = services.notice_create(
+        by=chair_a,
+        organization=district.market_a.federation,
+        title="培训通知",
+        channel=Channel.EMAIL,
+        body="{姓名}您好，{市场}的直播培训定于{时间}。",
+        event_time="周六上午",
+        audience={"query": f"organization={district.market_a.federation.pk}"},
+    )
+    send_all(notice)
+    assert notice.state == NoticeState.DONE
+    assert notice.excluded_no_address == 2  # 赵丹 and `without` have no e-mail
+    assert [m.to for m in mailoutbox] == [["wang@example.org"]]
+    assert mailoutbox[0].body == f"{with_mail.name}您好，邵兴城市场的直播培训定于周六上午。"
+
+
+def test_sending_a_batch_costs_the_same_queries_for_10_or_100_recipients(
+    district, chair_a, template, gateway
+):
+    def queries_for(count):
+        market_members(district.market_a, count)
+        notice = schedule(chair_a, district.market_a, template)
+        services.notice_freeze(notice_id=notice.pk)
+        (first, last), *_ = services.notice_batches(notice_id=notice.pk, size=1000)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            services.recipients_send_batch(notice_id=notice.pk, first_id=first, last_id=last)
+        return len(captured)
+
+    assert queries_for(10) == queries_for(89)  # one gateway call of ≤100 numbers each
+
+
+def test_a_notice_is_posted_once_into_the_officers_wecom_group(
+    district, chair_a, template, gateway
+):
+    bot = WeComBot.objects.create(
+        organization=district.market_a.federation,
+        name="邵兴城执委群",
+        webhook_url=f"{gateway.url}/cgi-bin/webhook/send?key=bot-{district.market_a.pk}",
+    )
+    notice = schedule(chair_a, district.market_a, template, wecom_bot=bot)
+    assert services.notice_post_to_wecom(notice_id=notice.pk) is None
+    assert services.notice_post_to_wecom(notice_id=notice.pk) is None  # delivered twice
+    notice.refresh_from_db()
+    assert notice.wecom_state == WeComPostState.POSTED
+    (post,) = gateway._call("/_fake/wecom", {})
+    assert post["body"]["msgtype"] == "markdown"
+    assert "会员大会" in post["body"]["markdown"]["content"]
+
+
+def test_the_wecom_robot_limit_is_kept_by_all_workers_together(db):
+    # 20 a minute per robot: the 21st post in the same minute is told to wait.
+    waits = [
+        ratelimit.take("wecom:test-bucket", rate=20 / 60, capacity=20, wanted=1) for _ in range(21)
+    ]
+    assert waits[:20] == [0.0] * 20 and waits[20] > 0
