@@ -2,7 +2,6 @@
 Alibaba's protocol through the official SDK)."""
 
 import datetime
-import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
