@@ -297,7 +297,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 # "notifications.channels.ConsoleSmsBackend" (development) or ".AliyunSmsBackend".
 NOTIFICATIONS_SMS_BACKEND = env_str(
     "NOTIFICATIONS_SMS_BACKEND",
-    "notifications.channels.ConsoleSmsBackend" if DEBUG else "notifications.channels.AliyunSmsBackend",
+    f"notifications.channels.{'ConsoleSmsBackend' if DEBUG else 'AliyunSmsBackend'}",
 )
 ALIYUN_SMS_ENDPOINT = env_str("ALIYUN_SMS_ENDPOINT", "dysmsapi.aliyuncs.com")
 ALIYUN_SMS_PROTOCOL = env_str("ALIYUN_SMS_PROTOCOL", "HTTPS")
