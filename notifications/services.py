@@ -142,10 +142,11 @@ def notices_due(now: datetime.datetime | None = None) -> list[int]:
 
 
 def _market_name():
+    # The market's own name (邵兴城市场), which {市场} stands for, not its federation's.
     return Subquery(
         Membership.objects.filter(
             member=OuterRef("pk"), ends_on__isnull=True, scope=MembershipScope.MARKET
-        ).values("organization__name")[:1]
+        ).values("organization__market__name")[:1]
     )
 
 

@@ -78,8 +78,13 @@ def _preview(request: HttpRequest, form: NoticeForm) -> dict:
     sample = selectors.reachable(members, channel).order_by("pk").first()
     name, market = (sample.name, "") if sample else (_("(name)"), "")
     if sample is not None:
-        membership = sample.memberships.filter(ends_on__isnull=True, scope="market").first()
-        market = membership.organization.name if membership else ""
+        membership = (
+            sample.memberships.filter(ends_on__isnull=True, scope="market")
+            .select_related("organization__market")
+            .first()
+        )
+        place = getattr(membership.organization, "market", None) if membership else None
+        market = place.name if place else ""
     values = {"name": name, "market": market, "time": data.get("event_time") or ""}
     problems: list[str] = []
     text = ""

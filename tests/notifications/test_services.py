@@ -70,7 +70,7 @@ def test_notice_reaches_each_member_once_and_ends_done(district, chair_a, templa
     first = gateway.messages()[0]
     assert first["template_code"] == template.code
     assert set(first["params"]) == {"name", "market", "time"}
-    assert first["params"]["market"] == district.market_a.federation.name
+    assert first["params"]["market"] == district.market_a.name
 
 
 def test_opted_out_without_number_and_left_are_excluded_and_counted(
@@ -309,7 +309,8 @@ def test_email_goes_through_the_mailer_and_skips_members_without_an_address(
     assert notice.state == NoticeState.DONE
     assert notice.excluded_no_address == 2  # 赵丹 and `without` have no e-mail
     assert [m.to for m in mailoutbox] == [["wang@example.org"]]
-    assert mailoutbox[0].body == f"{with_mail.name}您好，邵兴城市场的直播培训定于周六上午。"
+    market = district.market_a.name
+    assert mailoutbox[0].body == f"{with_mail.name}您好，{market}的直播培训定于周六上午。"
 
 
 def test_sending_a_batch_costs_the_same_queries_for_10_or_100_recipients(
