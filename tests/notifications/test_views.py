@@ -210,3 +210,13 @@ def test_retry_and_cancel_from_the_page(district, chair_a, template, client_for,
     assert notice.state == NoticeState.CANCELLED
     assert Recipient.objects.get(notice=notice).state == RecipientState.CANCELLED
     assert timezone.now() >= notice.finished_at
+
+
+def test_the_directory_leads_to_a_notice_for_its_filtered_members(
+    district, chair_a, template, client_for
+):
+    client = client_for(chair_a)
+    directory = client.get(reverse("member_list"), {"occupation": "shop_owner"})
+    assert b"/notices/new/?query=occupation%3Dshop_owner" in directory.content
+    compose = client.get(reverse("notice_compose"), {"query": "occupation=shop_owner"})
+    assert b'value="occupation=shop_owner"' in compose.content
