@@ -9,6 +9,7 @@ from members.choices import tag_choices
 from members.forms import DirectoryForm
 from members.models import Member, MemberStatus
 from members.selectors import members_from_selection
+from notifications import rules
 from notifications.models import (
     Channel,
     Notice,
@@ -113,3 +114,23 @@ def notice_recipients(notice: Notice, *, state: str = "") -> QuerySet[Recipient]
     if state in RecipientState.values:
         rows = rows.filter(state=state)
     return rows
+
+
+def addresses_at_daily_cap(*, template_id: int, since, exclude_notice_id: int | None = None):
+    """Mobiles that already had the provider's daily cap (50) of this template today."""
+    rows = Recipient.objects.filter(
+        channel=Channel.SMS, queued_at__gte=since, notice__sms_template_id=template_id
+    ).exclude(state__in=[RecipientState.FAILED, RecipientState.CANCELLED])
+    if exclude_notice_id is not None:
+        rows = rows.exclude(notice_id=exclude_notice_id)
+    return (
+        rows.values("address")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=rules.DAILY_CAP)
+        .values("address")
+    )
+
+
+def over_daily_cap_count(members: QuerySet[Member], *, template_id: int, since) -> int:
+    busy = addresses_at_daily_cap(template_id=template_id, since=since)
+    return reachable(members, Channel.SMS).filter(mobile__in=busy).count()

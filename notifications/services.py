@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Min, OuterRef, Subquery, Value
+from django.db.models import F, Max, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -129,6 +129,10 @@ def notice_create(
     return notice
 
 
+def local_midnight(moment: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def notices_due(now: datetime.datetime | None = None) -> list[int]:
     now = now or timezone.now()
     return list(
@@ -208,19 +212,8 @@ def notice_freeze(*, notice_id: int) -> int:
 def _fail_over_daily_cap(notice: Notice, now: datetime.datetime) -> None:
     """Alibaba takes at most 50 messages a day per number for one signature and template:
     a recipient over it is failed with that reason, visible on the page, not dropped."""
-    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    busy = (
-        Recipient.objects.filter(
-            channel=Channel.SMS,
-            queued_at__gte=midnight,
-            notice__sms_template_id=notice.sms_template_id,
-        )
-        .exclude(notice=notice)
-        .exclude(state__in=[RecipientState.FAILED, RecipientState.CANCELLED])
-        .values("address")
-        .annotate(n=Count("pk"))
-        .filter(n__gte=rules.DAILY_CAP)
-        .values("address")
+    busy = selectors.addresses_at_daily_cap(
+        template_id=notice.sms_template_id, since=local_midnight(now), exclude_notice_id=notice.pk
     )
     Recipient.objects.filter(notice=notice, address__in=busy).update(
         state=RecipientState.FAILED, reason=REASON_DAILY_CAP, updated_at=now

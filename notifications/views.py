@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -102,6 +103,17 @@ def _preview(request: HttpRequest, form: NoticeForm) -> dict:
             )
             check = rules.check_sms(template=template, sample=text)
             problems += check.problems
+            over_cap = selectors.over_daily_cap_count(
+                members, template_id=template.pk, since=services.local_midnight(timezone.now())
+            )
+            if over_cap:
+                problems.append(
+                    _(
+                        "%s recipients already had 50 messages of this template today (the "
+                        "provider's cap): they will be reported as failed, not sent."
+                    )
+                    % over_cap
+                )
     else:
         text = rules.render(data.get("body") or "", **values)
         problems += [
@@ -114,7 +126,7 @@ def _preview(request: HttpRequest, form: NoticeForm) -> dict:
         "check": check,
         "problems": problems,
         "quiet_now": channel == Channel.SMS
-        and services.in_quiet_hours(data.get("send_at") or services.timezone.now()),
+        and services.in_quiet_hours(data.get("send_at") or timezone.now()),
     }
 
 
@@ -151,14 +163,11 @@ def notice_compose(request: HttpRequest) -> HttpResponse:
                 for message in error.messages:
                     form.add_error(None, message)
             else:
-                if (
-                    notice.state == NoticeState.SCHEDULED
-                    and notice.send_at > services.timezone.now()
-                ):
+                if notice.state == NoticeState.SCHEDULED and notice.send_at > timezone.now():
                     messages.info(
                         request,
                         _("Scheduled for %s.")
-                        % services.timezone.localtime(notice.send_at).strftime("%Y-%m-%d %H:%M"),
+                        % timezone.localtime(notice.send_at).strftime("%Y-%m-%d %H:%M"),
                     )
                 return redirect("notice_detail", pk=notice.pk)
         preview = _preview(request, form) if form.is_valid() else None

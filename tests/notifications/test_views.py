@@ -220,3 +220,22 @@ def test_the_directory_leads_to_a_notice_for_its_filtered_members(
     assert b"/notices/new/?query=occupation%3Dshop_owner" in directory.content
     compose = client.get(reverse("notice_compose"), {"query": "occupation=shop_owner"})
     assert b'value="occupation=shop_owner"' in compose.content
+
+
+def test_preview_reports_recipients_over_the_daily_cap(district, chair_a, template, client_for):
+    for _ in range(50):
+        notice = services.notice_create(
+            by=chair_a,
+            organization=district.market_a.federation,
+            title="x",
+            channel=Channel.SMS,
+            sms_template=template,
+            audience={"everything": True},
+            quiet_hours_override=True,
+        )
+        services.notice_freeze(notice_id=notice.pk)
+    data = compose_data(district, template, preview="1")
+    fragment = client_for(chair_a).post(
+        reverse("notice_compose"), data, headers={"HX-Request": "true"}
+    )
+    assert "1 人今天已收到此模板 50 条短信" in fragment.content.decode()
