@@ -400,7 +400,13 @@ def recipients_sweep(*, now: datetime.datetime | None = None) -> list[tuple[int,
                 rows.filter(address=address).update(
                     state=RecipientState.SENT, provider_id=provider_id, sent_at=now, updated_at=now
                 )
-            rows.update(state=RecipientState.PENDING, send_key="", updated_at=now)
+            requeued = rows.update(state=RecipientState.PENDING, send_key="", updated_at=now)
+            logger.info(
+                "sweep: notice %s, a stuck batch: %s had reached the gateway, %s queued again",
+                notice_id,
+                len(found),
+                requeued,
+            )
         touched.add(notice_id)
     # Pending rows nobody has touched for the timeout: their task message was lost.
     lost = (
