@@ -3,8 +3,9 @@ and the bench (`manage.py fake_sms_gateway`). Nothing in production uses it.
 
 It answers the SDK's RPC calls (SendBatchSms, SendSms, QuerySendDetails) in the provider's
 JSON, records every message it accepts, and can be told (POST /_fake/control) to fail,
-throttle or be slow. Receipts (SmsReport) and replies (SmsUp) go to our callbacks, signed
-with the shared secret as our callback expects. GET /_fake/stats says what it received.
+throttle, reject, or be slow before taking a batch or after it (the answer lost with a dead
+worker: the case the sweep exists for). Receipts (SmsReport) and replies (SmsUp) go to our
+callbacks, signed with the shared secret as our callback expects. GET /_fake/stats says what it received.
 """
 
 import hashlib
@@ -38,7 +39,8 @@ class GatewayState:
             self.per_second: Counter = Counter()
             self.mode = "ok"  # ok | fail | throttle | reject
             self.mode_count = 0  # how many calls the mode lasts (0: until changed)
-            self.delay = 0.0
+            self.delay = 0.0  # before taking a batch
+            self.delay_after = 0.0  # after taking it, before answering (a slow response)
             self.fail_numbers: set[str] = set()
             self.receipts_on = True
             self.wecom: dict[str, list[float]] = {}
@@ -51,6 +53,8 @@ class GatewayState:
                 self.mode_count = int(command.get("count", 0))
             if "delay" in command:
                 self.delay = float(command["delay"])
+            if "delay_after" in command:
+                self.delay_after = float(command["delay_after"])
             if "fail_numbers" in command:
                 self.fail_numbers = set(command["fail_numbers"])
             if "receipts" in command:
@@ -277,6 +281,8 @@ def _handler(state: GatewayState):
                     phones = value("PhoneNumbers").split(",")
                     params = [json.loads(value("TemplateParam", "{}") or "{}")] * len(phones)
                 biz_id = state.accept(phones, params, value("TemplateCode"), value("OutId"))
+                if state.delay_after:
+                    time.sleep(state.delay_after)
                 return self._json(
                     200, {"Code": "OK", "Message": "OK", "BizId": biz_id, "RequestId": request_id}
                 )
