@@ -5,7 +5,8 @@ It answers the SDK's RPC calls (SendBatchSms, SendSms, QuerySendDetails) in the 
 JSON, records every message it accepts, and can be told (POST /_fake/control) to fail,
 throttle, reject, or be slow before taking a batch or after it (the answer lost with a dead
 worker: the case the sweep exists for). Receipts (SmsReport) and replies (SmsUp) go to our
-callbacks, signed with the shared secret as our callback expects. GET /_fake/stats says what it received.
+callbacks, signed with the shared secret as our callback expects. GET /_fake/stats says
+what it received.
 """
 
 import hashlib
