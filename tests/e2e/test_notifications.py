@@ -37,6 +37,8 @@ def test_chair_sends_a_notice_to_her_market_and_watches_it_arrive(
         member=MemberFactory(name="外市场"), organization=district.market_b.federation
     )
     app.control.purge()
+    # Receipts come back through our signed callback, as the provider pushes them.
+    gateway.control(callback_url=f"{live_server.url}/notifications/sms/receipts/")
     log = open(os.path.join(artifacts_dir, "notifications-e2e-worker.log"), "w")
     worker = start_worker(
         {
@@ -77,6 +79,14 @@ def test_chair_sends_a_notice_to_her_market_and_watches_it_arrive(
         for index in range(4):
             assert rows.nth(index).get_attribute("data-state") in {"sent", "delivered"}
         assert "外市场" not in page.locator("table.recipients").inner_text()
+        # The gateway's receipts (signed, pushed to the callback) turn "sent" into "delivered".
+        delivered = page.locator('dd[data-count="delivered"]')
+        for _ in range(40):
+            if delivered.inner_text() == "4":
+                break
+            page.wait_for_timeout(500)
+            page.reload()
+        expect(delivered).to_have_text("4")
         fits(page, PHONE["width"])
         page.screenshot(path=f"{artifacts_dir}/notice-progress-phone.png", full_page=True)
     finally:

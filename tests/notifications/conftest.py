@@ -71,6 +71,7 @@ def gateway_process():
 def gateway(gateway_process, settings):
     """The SDK pointed at the fake gateway, freshly reset."""
     gateway_process.reset()
+    gateway_process.control(callback_url="")
     settings.NOTIFICATIONS_SMS_BACKEND = "notifications.channels.AliyunSmsBackend"
     settings.ALIYUN_SMS_ENDPOINT = gateway_process.endpoint
     settings.ALIYUN_SMS_PROTOCOL = "HTTP"
