@@ -14,7 +14,12 @@ from tests.e2e.test_member_management import PHONE, fits, log_in
 from tests.factories import MemberFactory, MembershipFactory
 from tests.notifications import conftest as notification_fixtures
 from tests.notifications.conftest import SECRET
-from tests.notifications.test_worker_kill import database_url, kill, start_worker
+from tests.notifications.test_worker_kill import (
+    database_url,
+    forget_killed_workers_messages,
+    kill,
+    start_worker,
+)
 from tests.test_celery_worker import redis_answers
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -92,6 +97,7 @@ def test_chair_sends_a_notice_to_her_market_and_watches_it_arrive(
     finally:
         kill(worker)
         log.close()
+        forget_killed_workers_messages()
     notice = Notice.objects.get()
     assert notice.state == NoticeState.DONE
     received = sorted(m["phone"] for m in gateway.messages())
