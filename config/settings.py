@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     # The yearly statistics read every feature app: the layer above them.
     "reports",
     "rosters",
+    "notifications",
     # Last: seed_demo and its record of what it created; it refuses to write with DEBUG off.
     "demo",
 ]
@@ -296,6 +297,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "counselling.tasks.anonymize_closed_requests",
         "schedule": 24 * 60 * 60,
     },
+    # Notices (notifications): rows stuck in "sending" after a worker died, and scheduled sends.
+    "notifications-sweep": {
+        "task": "notifications.tasks.recipients_sweep",
+        "schedule": env_int("NOTIFICATIONS_SWEEP_SECONDS", 60),
+    },
+    "notifications-dispatch-due": {
+        "task": "notifications.tasks.notices_dispatch_due",
+        "schedule": 60,
+    },
 }
 
 # --- Counselling (娘家有约) and the public forms -----------------------------------------
@@ -310,6 +320,26 @@ SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003"]
 # Django's own Redis cache is shared and increments atomically; django-ratelimit only knows
 # django-redis by name.
 SILENCED_SYSTEM_CHECKS.append("django_ratelimit.W001")
+
+# --- Notifications -------------------------------------------------------------------
+# "notifications.channels.ConsoleSmsBackend" (development) or ".AliyunSmsBackend".
+NOTIFICATIONS_SMS_BACKEND = env_str(
+    "NOTIFICATIONS_SMS_BACKEND",
+    f"notifications.channels.{'ConsoleSmsBackend' if DEBUG else 'AliyunSmsBackend'}",
+)
+ALIYUN_SMS_ENDPOINT = env_str("ALIYUN_SMS_ENDPOINT", "dysmsapi.aliyuncs.com")
+ALIYUN_SMS_PROTOCOL = env_str("ALIYUN_SMS_PROTOCOL", "HTTPS")
+ALIYUN_SMS_ACCESS_KEY_ID = env_str("ALIYUN_SMS_ACCESS_KEY_ID", "")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env_str("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
+ALIYUN_SMS_TIMEOUT_MS = env_int("ALIYUN_SMS_TIMEOUT_MS", 10_000)
+# The gateway's limit for all workers together (messages a second; a token bucket in Redis).
+NOTIFICATIONS_SMS_RATE = env_int("NOTIFICATIONS_SMS_RATE", 500)
+# Recipients per task: a batch of hundreds, sent to the gateway 100 numbers a call.
+NOTIFICATIONS_TASK_BATCH = env_int("NOTIFICATIONS_TASK_BATCH", 500)
+# A row still "sending" after this many seconds is checked with the gateway and re-queued.
+NOTIFICATIONS_SENDING_TIMEOUT = env_int("NOTIFICATIONS_SENDING_TIMEOUT", 300)
+# Signs the receipt and inbound callbacks (the gateway's push; forged ones are refused).
+NOTIFICATIONS_CALLBACK_SECRET = env_str("NOTIFICATIONS_CALLBACK_SECRET", "")
 
 # --- Logging --------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

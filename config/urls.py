@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("counselling.urls")),
     path("", include("reports.urls")),
     path("", include("rosters.urls")),
+    path("", include("notifications.urls")),
 ]
 
 if settings.DEBUG:  # pragma: no cover - development convenience only

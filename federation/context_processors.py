@@ -29,3 +29,7 @@ class _NavAbilities:
     @property
     def read_counselling(self) -> bool:
         return scope.has_counselling_access(self._user)
+
+    @property
+    def send_notices(self) -> bool:
+        return scope.has_editing_role(self._user)

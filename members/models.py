@@ -87,6 +87,8 @@ class Member(models.Model):
     name_initials = models.CharField(max_length=50, editable=False, blank=True)
     sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices, default=Sex.FEMALE)
     mobile = models.CharField(_("mobile"), max_length=11, validators=[validate_mobile])
+    # Where notices go for members who have no mobile or prefer mail (notifications).
+    email = models.EmailField(_("e-mail"), blank=True)
     # Encrypted at rest (members.crypto); searched through the keyed digests below.
     id_number = EncryptedCharField(
         _("resident ID number"), plain_max_length=18, blank=True, validators=[validate_id_number]

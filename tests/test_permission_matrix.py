@@ -10,9 +10,11 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from federation.models import Position
 from members.models import TransferRequest
+from notifications.models import Channel, Notice
 from reports import services
 from rosters.models import ImportBatch
 from tests.factories import MarketFactory, OfficeFactory, TermFactory
@@ -132,6 +134,15 @@ RULES = {
     "roster_commit": Rule("change", method="post", kwargs="batch", data={}),
     "roster_undo": Rule("change", method="post", kwargs="batch", data={}),
     "roster_invalid_rows": Rule("change", kwargs="batch"),
+    # notifications
+    "notice_list": Rule("login"),
+    "notice_compose": Rule("create"),
+    "notice_detail": Rule("change", kwargs="notice"),
+    "notice_cancel": Rule("change", method="post", kwargs="notice"),
+    "notice_retry": Rule("change", method="post", kwargs="notice"),
+    # The gateway's callbacks: no login, a signature (unsigned: 400, forged: 403).
+    "sms_receipts": Rule("public", method="post"),
+    "sms_inbound": Rule("public", method="post"),
 }
 
 
@@ -163,7 +174,16 @@ def sides(district, chair_a, chair_b, settings, tmp_path):
             to_organization=third,
             effective_on=datetime.date(2026, 12, 1),
         )
+        notice = Notice.objects.create(
+            organization=market,
+            title="会员大会",
+            channel=Channel.EMAIL,
+            body="{姓名}您好",
+            send_at=timezone.now() + datetime.timedelta(days=1),
+            created_by=chair,
+        )
         objects[side] = {
+            "notice": notice.pk,
             "org": market.pk,
             "member": member.pk,
             "office": office.pk,
@@ -242,6 +262,7 @@ def build_url(route: str, kwargs: str, objects: dict) -> str:
         "transfer": objects["transfer"],
         "export": objects["export"],
         "batch": objects["batch"],
+        "notice": objects["notice"],
         "field": "mobile",
         **{
             key: objects[key]

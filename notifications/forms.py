@@ -1,0 +1,53 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from notifications.models import Channel
+
+
+class NoticeForm(forms.Form):
+    organization = forms.TypedChoiceField(label=_("Send in the name of"), coerce=int)
+    audience_organization = forms.TypedChoiceField(
+        label=_("To the members of"), coerce=int, required=False, empty_value=None
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.SMS)
+    sms_template = forms.TypedChoiceField(
+        label=_("SMS template"), coerce=int, required=False, empty_value=None
+    )
+    title = forms.CharField(label=_("Title"), max_length=100)
+    body = forms.CharField(
+        label=_("Text (e-mail)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Variables: {姓名} {市场} {时间}"),
+    )
+    event_time = forms.CharField(label=_("Time ({时间})"), max_length=40, required=False)
+    send_at = forms.DateTimeField(
+        label=_("Send at (empty: now)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    quiet_hours_override = forms.BooleanField(
+        label=_("Send SMS during the quiet hours (21:00–08:00) anyway"), required=False
+    )
+    wecom_bot = forms.TypedChoiceField(
+        label=_("Also post to a WeChat Work group"), coerce=int, required=False, empty_value=None
+    )
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, organizations, audience_organizations, templates, bots=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].choices = organizations
+        self.fields["audience_organization"].choices = [
+            ("", _("— as chosen in the directory —")),
+            *audience_organizations,
+        ]
+        self.fields["sms_template"].choices = [("", "—"), *templates]
+        self.fields["wecom_bot"].choices = [("", "—"), *bots]
+
+    def clean_send_at(self):
+        value = self.cleaned_data.get("send_at")
+        if value and value < timezone.now() - timezone.timedelta(minutes=5):
+            raise forms.ValidationError(_("This time has passed."))
+        return value
