@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.directory import (  # noqa: E402
+from bench.directory import (
     DEFAULT_DATABASE_URL,
     _aligned,
     configure,
