@@ -87,18 +87,27 @@ def make_plan(levels: list[int], base_url: str) -> dict:
     from django.test import Client
 
     from federation.models import Organization, OrganizationKind
+    from federation.scope import organizations_visible_to
 
     needed = max(levels)
     sessions: dict[str, list[str]] = {}
+    tree_parents: dict[str, list[int]] = {}
     for persona, users in bench_logins().items():
         sessions[persona] = []
         for i in range(needed):
             client = Client()
             client.force_login(users[i % len(users)])
             sessions[persona].append(client.cookies[settings.SESSION_COOKIE_NAME].value)
-    tree_parents = sorted(
-        set(Organization.objects.exclude(parent=None).values_list("parent_id", flat=True))
-    )
+        # The nodes with children that every login of the persona sees (cluster staff do
+        # not see the district above them): a node out of scope would answer 404.
+        common = None
+        for user in users:
+            visible = organizations_visible_to(user)
+            parents = set(
+                visible.filter(pk__in=visible.values("parent")).values_list("pk", flat=True)
+            )
+            common = parents if common is None else common & parents
+        tree_parents[persona] = sorted(common or ())
     markets = list(
         Organization.objects.filter(kind=OrganizationKind.MARKET_FEDERATION).values_list(
             "pk", flat=True

@@ -11,6 +11,7 @@ import json
 import os
 import random
 import re
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,8 +24,8 @@ if HOST != "127.0.0.1":
 MEMBER_LINK = re.compile(r'href="/members/(\d+)/"')
 # What chairs type into the directory's search box: surnames, given-name characters,
 # pinyin initials and mobile tails (a full mobile travels in a header, not in the URL).
-NAME_SEARCHES = ["王", "李", "张", "刘", "陈", "杨", "婷", "芳", "丽"]
-OTHER_SEARCHES = ["zh", "wang", "li", "lx", "0516", "88"]
+NAME_SEARCHES = ["王", "李", "张", "刘", "陈", "杨", "王芳", "李婷", "陈丽", "刘敏"]
+OTHER_SEARCHES = ["zh", "wang", "lix", "0516", "88"]
 SEARCHES = [*NAME_SEARCHES, *OTHER_SEARCHES]
 OCCUPATIONS = ["shop_owner", "shop_employee", "streamer", "courier", "cleaner", ""]
 # htmx sends these when the directory form swaps #results.
@@ -62,8 +63,15 @@ class Person(HttpUser):
     # --- what several personas do ---------------------------------------------------------
 
     def directory_search(self) -> None:
-        params = {"q": random.choice(SEARCHES), "status": "current"}
-        body = self.get("/members/", "/members/ search [htmx]", params, DIRECTORY_FRAGMENT)
+        # As she types: the form fires 300 ms after a keystroke (hx-trigger "input changed
+        # delay:300ms"), so a slow typist's "王芳" is two requests, "王" then "王芳".
+        term = random.choice(SEARCHES)
+        body = ""
+        for end in range(1, len(term) + 1):
+            if end > 1:
+                time.sleep(random.uniform(0.35, 0.8))
+            params = {"q": term[:end], "status": "current"}
+            body = self.get("/members/", "/members/ search [htmx]", params, DIRECTORY_FRAGMENT)
         found = [int(pk) for pk in MEMBER_LINK.findall(body)]
         if found:
             self.member_ids = found
@@ -88,7 +96,7 @@ class Person(HttpUser):
         self.get("/organizations/", "/organizations/")
 
     def tree_node(self) -> None:
-        parent = random.choice(PLAN["tree_parents"])
+        parent = random.choice(PLAN["tree_parents"][self.persona])
         self.get(
             "/organizations/", "/organizations/?parent= [htmx]", {"parent": parent}, TREE_FRAGMENT
         )
