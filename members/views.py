@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -155,8 +155,13 @@ def _member_or_404(request: HttpRequest, pk: int, *, changeable: bool = False) -
 
 @require_GET
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _member_or_404(request, pk)  # 404 (and a record of the attempt) outside her scope
-    member = selectors.member_record(user=request.user, pk=pk)
+    try:
+        member = selectors.member_record(user=request.user, pk=pk)
+    except Member.DoesNotExist:
+        # Outside her scope: 404, and a record of the attempt when the member exists. Asked
+        # only then, so that an ordinary visit checks the scope once, not twice.
+        _member_or_404(request, pk)
+        raise Http404 from None
     can = selectors.member_abilities(user=request.user, member=member)
     context = {
         "member": member,
