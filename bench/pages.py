@@ -31,6 +31,13 @@ from bench.directory import (
 
 LOGINS = ("admin", "district", "cluster", "chair_shaoxing", "viewer", "home_manager")
 TREE_TARGET_MS = 100.0
+# The app's own CPU per request (this process: middleware, view, ORM, templates; not
+# PostgreSQL's), less disturbed by other work on the machine than wall-clock time.
+CPU_MS: dict = {}
+
+
+def cpu_ms(url: str, params: dict, headers: dict) -> str:
+    return f"{CPU_MS[(url, tuple(sorted(params.items())), bool(headers))]:.1f}"
 
 
 def timed(client, url: str, params: dict, headers: dict, runs: int, warmup: int):
@@ -39,10 +46,14 @@ def timed(client, url: str, params: dict, headers: dict, runs: int, warmup: int)
         if response.status_code != 200:
             raise SystemExit(f"{url} {params}: HTTP {response.status_code}")
     times = []
+    cpu_started = time.process_time()
     for _ in range(runs):
         started = time.perf_counter()
         client.get(url, params, headers=headers)
         times.append((time.perf_counter() - started) * 1000)
+    CPU_MS[(url, tuple(sorted(params.items())), bool(headers))] = (
+        (time.process_time() - cpu_started) * 1000 / runs
+    )
     return times
 
 
@@ -98,7 +109,7 @@ def main() -> None:
     from federation.scope import organizations_visible_to
 
     fragment = {"HX-Request": "true"}
-    rows = [("login", "request", "median ms", "p95 ms", "max ms", "SQL", "target")]
+    rows = [("login", "request", "median ms", "p95 ms", "max ms", "app CPU ms", "SQL", "target")]
     explained = []
     worst_node_overall = 0.0
     for username in LOGINS:
@@ -115,8 +126,9 @@ def main() -> None:
                 f"{statistics.median(page):.1f}",
                 f"{p95(page):.1f}",
                 f"{max(page):.1f}",
+                cpu_ms("/organizations/", {}, {}),
                 str(len(queries(client, "/organizations/", {}, {}))),
-                "met" if statistics.median(page) < TREE_TARGET_MS else "MISSED",
+                "met" if p95(page) < TREE_TARGET_MS else "MISSED",
             )
         )
         # Every node with children she can see, opened as htmx does.
@@ -145,8 +157,9 @@ def main() -> None:
                     f"{statistics.median(times):.1f}",
                     f"{p95(times):.1f}",
                     f"{max(times):.1f}",
+                    cpu_ms("/organizations/", {"parent": worst}, fragment),
                     str(len(sqls)),
-                    "met" if statistics.median(times) < TREE_TARGET_MS else "MISSED",
+                    "met" if p95(times) < TREE_TARGET_MS else "MISSED",
                 )
             )
             rows.append(
@@ -154,6 +167,7 @@ def main() -> None:
                     username,
                     "median node",
                     f"{statistics.median(node_medians.values()):.1f}",
+                    "",
                     "",
                     "",
                     "",
@@ -171,6 +185,7 @@ def main() -> None:
                 f"{statistics.median(dash):.1f}",
                 f"{p95(dash):.1f}",
                 f"{max(dash):.1f}",
+                cpu_ms("/", {}, {}),
                 str(len(dash_sql)),
                 "",
             )
@@ -181,8 +196,8 @@ def main() -> None:
     for line in _aligned(rows):
         print(line)
     print(
-        f"\ntarget: every tree node and the tree page under {TREE_TARGET_MS:.0f} ms median "
-        f"server time for every login (slowest node seen: {worst_node_overall:.1f} ms)"
+        f"\ntarget: every tree node and the tree page under {TREE_TARGET_MS:.0f} ms server time "
+        f"(p95) for every login; the slowest node's median: {worst_node_overall:.1f} ms"
     )
     for label, sqls in explained:
         explain(label, sqls)
