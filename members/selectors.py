@@ -74,6 +74,26 @@ def current_member_count(user: User) -> int:
     return members_visible_to(user).current().count()
 
 
+def directory_count_kept(*, user: User, query: "DirectoryQuery") -> int | None:
+    """The directory's total read from the kept counts, when the question is one they answer:
+    current members, nothing searched or filtered but (at most) an organization she reads.
+    None otherwise: the directory counts. Opening the directory, or a market's members, then
+    costs a one-row read instead of a COUNT over every member in her scope."""
+    plain = DirectoryQuery(status="current", organization=query.organization, sort=query.sort)
+    if query != plain or (user.is_authenticated and user.is_active and user.is_superuser):
+        return None
+    if query.organization is None:
+        roots = scope.member_access_roots(user)
+        return current_member_count(user) if len(roots) == 1 else None
+    organization = (
+        Organization.objects.filter(pk=query.organization).select_related("tally").first()
+    )
+    if organization is None or not scope.may_read_members_of(user, organization):
+        return None
+    tally = getattr(organization, "tally", None)
+    return tally.members if tally is not None else 0
+
+
 def members_changeable_by(user: User) -> QuerySet[Member]:
     if user.is_authenticated and user.is_active and user.is_superuser:
         return Member.objects.all()

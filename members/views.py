@@ -68,9 +68,11 @@ def member_list(request: HttpRequest) -> HttpResponse:
     form = _directory_form(request, data or None)
     query = form.query()
     members = selectors.member_directory(user=request.user, query=query)
-    page = FirstPageFirst(selectors.with_current_places(members), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    paginator = FirstPageFirst(selectors.with_current_places(members), PAGE_SIZE)
+    kept = selectors.directory_count_kept(user=request.user, query=query)
+    if kept is not None:
+        paginator.__dict__["count"] = kept  # Paginator.count is a cached_property
+    page = paginator.get_page(request.GET.get("page"))
     for member in page:
         member.market = selectors.current_market(member)
     params = request.GET.copy()  # without a typed number: links never carry one
