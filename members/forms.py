@@ -1,6 +1,7 @@
 import datetime
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,10 @@ AGE_BAND_LABELS = {
     "50s": _("50–59"),
     "60plus": _("60 and over"),
 }
+
+
+# How long a pasted mobile or ID number may be before it is normalized.
+PASTE_ROOM = {"mobile": 24, "id_number": 32}
 
 
 def _blank(label):
@@ -144,6 +149,17 @@ class MemberForm(forms.ModelForm):
             self.fields["stall_number"].initial = self.instance.shop.stall_number
         if "id_number" in self.fields:
             self.fields["id_number"].widget.attrs.update({"autocomplete": "off"})
+        # Numbers are pasted with +86, spaces and dashes: room for those, no silent cut at
+        # 11 or 18 characters. They are normalized (clean_*) and then validated whole.
+        for name, room in PASTE_ROOM.items():
+            if name in self.fields:
+                field = self.fields[name]
+                field.max_length = room
+                field.validators = [
+                    v for v in field.validators if not isinstance(v, MaxLengthValidator)
+                ]
+                field.validators.append(MaxLengthValidator(room))
+                field.widget.attrs["maxlength"] = str(room)
         self.fields["version"].initial = self.instance.version
         self.duplicate: Member | None = None
         self.duplicate_field = ""

@@ -26,6 +26,7 @@ from members.forms import (
 )
 from members.models import Member, MemberStatus, TransferStatus
 from members.selectors import DirectoryQuery
+from members.validators import normalize_id_number, normalize_mobile
 
 PAGE_SIZE = 50
 
@@ -360,35 +361,55 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def member_transfer_in(request: HttpRequest) -> HttpResponse:
-    """Ask for a member registered in another market (found by her mobile or ID number)."""
+    """Ask for a member registered in another market (found by her mobile or ID number).
+
+    The button sits in the add-member form and posts that whole form here, so whatever
+    goes wrong the chair gets her form back as she typed it, with the reason beside it.
+    """
     markets = selectors.market_federations_changeable_by(request.user)
     if not markets.exists():
         raise PermissionDenied
-    target = request.POST.get("to_organization", "")
+    target = request.POST.get("to_organization") or request.POST.get("market", "")
     if not target.isdigit():
         return HttpResponse(status=400)
     to_organization = get_visible_or_404(request, markets, pk=target)
-    mobile = request.POST.get("mobile", "")
-    id_number = request.POST.get("id_number", "") if can_see_id_numbers(request.user) else ""
+    mobile = normalize_mobile(request.POST.get("mobile", ""))
+    id_number = ""
+    if can_see_id_numbers(request.user):
+        id_number = normalize_id_number(request.POST.get("id_number", ""))
     member, _field = selectors.member_by_mobile_or_id(mobile=mobile, id_number=id_number)
+    problems: list[str] = []
     if member is None:
-        messages.error(request, _("No current member has this number."))
-        return redirect("member_create")
-    try:
-        services.transfer_request(
-            member=member,
-            to_organization=to_organization,
-            effective_on=timezone.localdate(),
-            reason=_("Works in our market now"),
-            by=request.user,
-            by_receiver=True,
-        )
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect("member_create")
-    messages.success(request, _("Transfer requested; her current market confirms it."))
-    return redirect("transfer_list")
+        problems.append(_("No current member has this number."))
+    else:
+        try:
+            services.transfer_request(
+                member=member,
+                to_organization=to_organization,
+                effective_on=timezone.localdate(),
+                reason=_("Works in our market now"),
+                by=request.user,
+                by_receiver=True,
+            )
+        except ValidationError as error:
+            problems.extend(error.messages)
+    if not problems:
+        messages.success(request, _("Transfer requested; her current market confirms it."))
+        return redirect("transfer_list")
+    place = MemberCreatePlaceForm(
+        request.POST, markets=markets, homes=selectors.homes_changeable_by(request.user)
+    )
+    form = MemberForm(
+        request.POST,
+        instance=Member(),
+        allowed=selectors.creatable_member_fields(request.user),
+        market=to_organization,
+    )
+    place.is_valid()
+    form.is_valid()
+    for problem in problems:
+        form.add_error(None, problem)
+    return render(request, "members/member_form.html", _form_context(request, form, place=place))
 
 
 @require_GET

@@ -1,0 +1,44 @@
+"""Issue 9, seen in a browser: what a chair on a 375-px phone and district staff tripped over."""
+
+import pytest
+from playwright.sync_api import expect
+
+from members.models import TransferRequest, TransferStatus
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PHONE = {"width": 375, "height": 740}
+
+
+def log_in(page, live_server, username):
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_asking_for_a_member_of_another_market_from_the_add_form_works(
+    browser, live_server, district, chair_a, artifacts_dir
+):
+    mobile = district.member_b.mobile
+    page = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    log_in(page, live_server, "chair_a")
+    page.goto(f"{live_server.url}/members/new/")
+    page.get_by_label("姓名").fill("李芳")
+    page.get_by_label("手机号").fill(f"+86 {mobile[:3]} {mobile[3:7]} {mobile[7:]}")
+    page.get_by_label("职业类别").select_option(label="商户")
+    page.get_by_label("备注").fill("在A区二楼")
+    page.get_by_role("button", name="保存").click()
+    ask = page.get_by_role("button", name="申请调入")
+    expect(ask).to_be_visible()
+    # What she typed is still there beside the offer.
+    expect(page.get_by_label("备注")).to_have_value("在A区二楼")
+    page.screenshot(path=f"{artifacts_dir}/issue9-transfer-in-offer.png", full_page=True)
+    ask.click()
+    page.wait_for_url(f"{live_server.url}/transfers/")
+    expect(page.locator("main")).to_contain_text("李芳")
+    transfer = TransferRequest.objects.get()
+    assert transfer.member == district.member_b
+    assert transfer.to_organization == district.market_a.federation
+    assert transfer.status == TransferStatus.PENDING
