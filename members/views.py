@@ -189,6 +189,38 @@ def member_unmask(request: HttpRequest, pk: int, field: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+def member_personal_data(request: HttpRequest, pk: int) -> HttpResponse:
+    """PIPL requests on her record (district staff): hand over everything held about her as
+    a file, or erase what identifies her. Both are recorded in the access log."""
+    member = _member_or_404(request, pk)
+    can = selectors.member_abilities(user=request.user, member=member)
+    if not can.handle_personal_data:
+        raise PermissionDenied
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "export":
+            document = services.member_export_personal_data(
+                member=member, by=request.user, request=request
+            )
+            response = HttpResponse(document, content_type="application/json; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="member-{member.pk}.json"'
+            return response
+        if action == "erase":
+            if member.erased_at is not None:
+                messages.info(request, _("Her personal data has already been erased."))
+                return redirect("member_detail", pk=pk)
+            if request.POST.get("confirmed") != "yes":
+                messages.error(request, _("Tick the box to confirm the erasure."))
+            else:
+                services.member_erase(member=member, by=request.user, request=request)
+                messages.success(request, _("Personal data erased; statistics keep their counts."))
+                return redirect("member_detail", pk=pk)
+        else:
+            return HttpResponse(status=400)
+    return render(request, "members/member_personal_data.html", {"member": member})
+
+
+@require_http_methods(["GET", "POST"])
 def member_create(request: HttpRequest) -> HttpResponse:
     markets = selectors.market_federations_changeable_by(request.user)
     if not markets.exists():
