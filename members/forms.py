@@ -1,5 +1,3 @@
-import datetime
-
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
@@ -246,8 +244,8 @@ class LeaveForm(forms.Form):
 
     def clean_left_on(self):
         left_on = self.cleaned_data["left_on"]
-        if left_on > timezone.localdate() + datetime.timedelta(days=31):
-            raise forms.ValidationError(_("Choose a date no more than a month ahead."))
+        if left_on > timezone.localdate():
+            raise forms.ValidationError(_("The leaving date cannot be in the future."))
         return left_on
 
 
@@ -301,4 +299,6 @@ class BulkForm(forms.Form):
             self.add_error("reason", _("Enter the reason."))
         if action in {"assign_home", "mark_left"} and not cleaned.get("on"):
             cleaned["on"] = timezone.localdate()
+        if action == "mark_left" and cleaned.get("on") and cleaned["on"] > timezone.localdate():
+            self.add_error("on", _("The leaving date cannot be in the future."))
         return cleaned

@@ -203,6 +203,7 @@ def member_create(
     if refused:
         raise PermissionDenied(f"fields {sorted(refused)} may not be set by this user")
     member = Member(joined_on=joined_on, **fields)
+    _require_joined_after_founded(joined_on, market)
     member.full_clean()
     member.save(force_insert=True)
     with counts_kept([member.pk]):
@@ -218,6 +219,19 @@ def member_create(
         params={"market": market.name, "home": home.name if home else ""},
     )
     return member
+
+
+def _require_joined_after_founded(joined_on: datetime.date, organization: Organization) -> None:
+    founded = organization.established_on
+    if founded and joined_on < founded:
+        raise ValidationError(
+            {
+                "joined_on": _(
+                    "%(organization)s was established on %(date)s; she cannot have joined before."
+                )
+                % {"organization": organization.name, "date": founded.isoformat()}
+            }
+        )
 
 
 @transaction.atomic
@@ -240,6 +254,10 @@ def member_update(*, member: Member, version: int, by: AbstractBaseUser, **field
             changes[name] = (before, after)
     if not changes:
         return locked
+    if "joined_on" in changes:
+        first = locked.memberships.select_related("organization").order_by("starts_on").first()
+        if first is not None:
+            _require_joined_after_founded(locked.joined_on, first.organization)
     locked.full_clean()
     locked.version = F("version") + 1
     locked.save(update_fields=[*fields, "version", "updated_at"])
