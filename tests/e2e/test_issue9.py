@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from members.models import TransferRequest, TransferStatus
 from tests.conftest import PASSWORD
+from tests.factories import MemberFactory, MembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 375, "height": 740}
@@ -42,3 +43,32 @@ def test_asking_for_a_member_of_another_market_from_the_add_form_works(
     assert transfer.member == district.member_b
     assert transfer.to_organization == district.market_a.federation
     assert transfer.status == TransferStatus.PENDING
+
+
+@pytest.mark.parametrize("typed", ["+86 {a} {b} {c}", "{a}-{b}-{c}", "{fw}"])
+def test_a_pasted_mobile_finds_her_and_stays_out_of_the_url(
+    browser, live_server, district, chair_a, typed
+):
+    mobile = district.member_a.mobile
+    text = typed.format(
+        a=mobile[:3],
+        b=mobile[3:7],
+        c=mobile[7:],
+        fw="".join(chr(0xFF10 + int(d)) for d in mobile),
+    )
+    other = MemberFactory(name="王秀英")
+    MembershipFactory(member=other, organization=district.market_a.federation)
+    page = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    log_in(page, live_server, "chair_a")
+    page.get_by_role("link", name="会员").first.click()
+    page.wait_for_load_state()
+    with page.expect_response(lambda r: r.request.headers.get("hx-request") == "true"):
+        page.get_by_placeholder("姓名、拼音").fill(text)
+    rows = page.locator("table.directory tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("赵丹")
+    for url in [page.url, *requested]:
+        assert mobile[3:7] not in url and mobile[7:] not in url, url
+        assert "%EF%BC" not in url  # no full-width digit either
