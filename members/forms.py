@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from common.widgets import DateInput
 from federation.models import Organization, Position
 from markets.models import Shop
-from members.models import HonorKind, Member, Occupation, PoliticalStatus
+from members.models import HonorKind, Member, Occupation, PoliticalStatus, mask_id_number
 from members.selectors import (
     AGE_BANDS,
     MEMBER_FIELDS,
@@ -159,14 +159,40 @@ class MemberForm(forms.ModelForm):
                 field.validators.append(MaxLengthValidator(room))
                 field.widget.attrs["maxlength"] = str(room)
         self.fields["version"].initial = self.instance.version
+        if self.instance.pk:
+            self._mask_numbers()
         self.duplicate: Member | None = None
         self.duplicate_field = ""
 
+    def _mask_numbers(self) -> None:
+        """One rule for full numbers: they appear only through the recorded "显示" on her
+        record. The edit form shows them masked; typing a new number replaces the old one,
+        leaving the box empty keeps it."""
+        masked = {
+            "mobile": self.instance.masked_mobile,
+            "id_number": mask_id_number(self.instance.id_number),
+        }
+        for name, shown in masked.items():
+            if name not in self.fields or not shown:
+                continue
+            field = self.fields[name]
+            field.required = False
+            self.initial[name] = ""
+            field.widget.attrs["placeholder"] = shown
+            field.help_text = _(
+                "Now %(masked)s. Leave empty to keep it; type a new one to change it."
+            ) % {"masked": shown}
+
+    def _kept(self, name: str, typed: str) -> str:
+        if not typed and self.instance.pk:
+            return getattr(self.instance, name)
+        return typed
+
     def clean_mobile(self):
-        return normalize_mobile(self.cleaned_data["mobile"])
+        return self._kept("mobile", normalize_mobile(self.cleaned_data.get("mobile", "")))
 
     def clean_id_number(self):
-        return normalize_id_number(self.cleaned_data.get("id_number", ""))
+        return self._kept("id_number", normalize_id_number(self.cleaned_data.get("id_number", "")))
 
     def clean_stall_number(self):
         stall = self.cleaned_data.get("stall_number", "").strip().upper()

@@ -329,6 +329,11 @@ def name_to_pinyin(name: str) -> tuple[str, str]:
     return "".join(syllables).lower(), "".join(initials).lower()
 
 
+def mask_id_number(id_number: str) -> str:
+    """The first three characters (the province) and stars: as on her record."""
+    return f"{id_number[:3]}{'*' * (len(id_number) - 3)}" if id_number else ""
+
+
 def mask_mobile(mobile: str) -> str:
     if len(mobile) != 11:
         return "*" * len(mobile)

@@ -24,7 +24,7 @@ from members.forms import (
     MemberForm,
     TransferForm,
 )
-from members.models import Member, MemberStatus, TransferStatus
+from members.models import Member, MemberStatus, TransferStatus, mask_id_number
 from members.selectors import DirectoryQuery
 from members.validators import normalize_id_number, normalize_mobile
 
@@ -163,10 +163,12 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "member": member,
         "market": selectors.current_market(member),
         "homes": selectors.current_homes(member),
-        "changes": selectors.member_history(member, reveal_mobile=can.change),
+        # Masked for everybody: full numbers only through a recorded "显示".
+        "changes": selectors.member_history(member, reveal_mobile=False),
         "can": can,
         "can_change": can.change,
         "can_see_id": can.see_id_number,
+        "masked_id_number": mask_id_number(member.id_number),
         "pending_transfer": member.transfers.filter(status=TransferStatus.PENDING)
         .select_related("to_organization", "from_organization")
         .first(),
@@ -176,16 +178,40 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def member_unmask(request: HttpRequest, pk: int, field: str) -> HttpResponse:
-    """Show one full number: an explicit, recorded act (never in a URL, never in a log)."""
-    if field not in {"mobile", "id_number"}:
+    """Show one full number, or the change history's full mobiles: an explicit, recorded act
+    (never in a URL, never in a log). With hide=1, the masked form again (nothing recorded)."""
+    if field not in {"mobile", "id_number", "history"}:
         return HttpResponse(status=400)
     if field == "id_number" and not can_see_id_numbers(request.user):
         raise PermissionDenied
-    member = _member_or_404(request, pk, changeable=field == "mobile")
-    kind = AccessKind.UNMASK_MOBILE if field == "mobile" else AccessKind.UNMASK_ID_NUMBER
-    access_record(kind=kind, request=request, target=member)
-    value = getattr(member, field)
-    return render(request, "members/member_detail.html#unmasked", {"value": value})
+    member = _member_or_404(request, pk, changeable=field != "id_number")
+    reveal = request.POST.get("hide") != "1"
+    if field == "history":
+        if reveal:
+            access_record(
+                kind=AccessKind.UNMASK_MOBILE,
+                request=request,
+                target=member,
+                detail={"fields": ["history"]},
+            )
+        context = {
+            "member": member,
+            "changes": selectors.member_history(member, reveal_mobile=reveal),
+            "history_revealed": reveal,
+            "can_change": True,
+        }
+        return render(request, "members/member_detail.html#history", context)
+    if reveal:
+        kind = AccessKind.UNMASK_MOBILE if field == "mobile" else AccessKind.UNMASK_ID_NUMBER
+        access_record(kind=kind, request=request, target=member)
+    masked = member.masked_mobile if field == "mobile" else mask_id_number(member.id_number)
+    context = {
+        "member": member,
+        "field": field,
+        "shown": getattr(member, field) if reveal else masked,
+        "revealed": reveal,
+    }
+    return render(request, "members/member_detail.html#number", context)
 
 
 @require_http_methods(["GET", "POST"])
