@@ -299,16 +299,25 @@ class BulkForm(forms.Form):
         ("mark_left", _("Mark as left")),
     ]
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    # Which of the fields below each action needs (the page shows only those).
+    FIELDS_FOR_ACTION = {
+        "add_tag": ("tag",),
+        "remove_tag": ("tag",),
+        "assign_home": ("home",),
+        "mark_left": ("on", "reason"),
+    }
     ids = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
     everything = forms.BooleanField(required=False)
     tag = forms.CharField(label=_("Tag"), required=False, max_length=30)
-    home = forms.TypedChoiceField(label=_("Home"), required=False, coerce=int, empty_value=None)
-    on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
+    home = forms.TypedChoiceField(
+        label=_("Women's home / micro-home"), required=False, coerce=int, empty_value=None
+    )
+    on = forms.DateField(label=_("Left on"), required=False, widget=DateInput())
     reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
 
     def __init__(self, *args, homes: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["home"].choices = [("", "—"), *homes]
+        self.fields["home"].choices = [("", _("Choose a home")), *homes]
         # Any id may be posted; the view intersects them with what the user may change.
         self.fields["ids"].valid_value = lambda value: True
 

@@ -112,6 +112,20 @@ def member_bulk(request: HttpRequest) -> HttpResponse:
         changeable=True,
     )
     action = data["action"]
+    if data["everything"] and request.POST.get("confirmed") != "1":
+        # "Everything matching" can be hundreds of women: say how many, and ask first.
+        context = {
+            "count": chosen.count(),
+            "action_label": dict(form.fields["action"].choices)[action],
+            "posted": [
+                (key, value)
+                for key in ("action", "everything", "query", "tag", "home", "on", "reason")
+                for value in request.POST.getlist(key)
+            ],
+            "back": back,
+            "data": data,
+        }
+        return render(request, "members/member_bulk_confirm.html", context)
     if action == "add_tag":
         count = services.members_add_tag(members=chosen, tag_name=data["tag"], by=request.user)
     elif action == "remove_tag":

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from members.models import TransferRequest, TransferStatus
+from members.models import Member, MemberStatus, TransferRequest, TransferStatus
 from tests.conftest import PASSWORD
 from tests.factories import MemberFactory, MembershipFactory
 
@@ -72,3 +72,35 @@ def test_a_pasted_mobile_finds_her_and_stays_out_of_the_url(
     for url in [page.url, *requested]:
         assert mobile[3:7] not in url and mobile[7:] not in url, url
         assert "%EF%BC" not in url  # no full-width digit either
+
+
+def test_bulk_actions_show_only_what_the_action_needs_and_confirm_everything(
+    browser, live_server, district, chair_a, artifacts_dir
+):
+    for index in range(4):
+        member = MemberFactory(name=f"王{index}")
+        MembershipFactory(member=member, organization=district.market_a.federation)
+    page = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    log_in(page, live_server, "chair_a")
+    page.goto(f"{live_server.url}/members/")
+    page.get_by_text("批量操作所选会员").click()
+    bulk = page.locator("#bulk")
+    expect(bulk.get_by_label("操作")).to_be_visible()
+    expect(bulk.get_by_label("标签")).to_be_visible()
+    expect(bulk.get_by_label("离开日期")).to_be_hidden()
+    expect(bulk.get_by_label("原因")).to_be_hidden()
+    expect(bulk.get_by_label("妇女之家/微家")).to_be_hidden()
+    bulk.get_by_label("操作").select_option(label="标记为离开")
+    expect(bulk.get_by_label("标签")).to_be_hidden()
+    expect(bulk.get_by_label("离开日期")).to_be_visible()
+    bulk.get_by_label("原因").fill("市场关闭")
+    bulk.get_by_label("全部 5 名").check()
+    page.screenshot(path=f"{artifacts_dir}/issue9-bulk.png", full_page=True)
+    bulk.get_by_role("button", name="应用到所选会员").click()
+    # Nothing has happened yet: she is asked, with the count.
+    expect(page.locator(".confirm-count")).to_contain_text("5")
+    assert not Member.objects.filter(status=MemberStatus.LEFT).exists()
+    page.screenshot(path=f"{artifacts_dir}/issue9-bulk-confirm.png", full_page=True)
+    page.get_by_role("button", name="确定，应用于 5 名会员").click()
+    page.get_by_text("已更新 5 名会员").wait_for()
+    assert Member.objects.filter(status=MemberStatus.LEFT).count() == 5

@@ -22,7 +22,7 @@ def test_chair_tags_only_members_she_may_change(client, district, chair_a):
 
 def test_everything_matching_the_filter(client, district, district_staff):
     client.force_login(district_staff)
-    post(client, action="add_tag", tag="主播", everything="1", query="q=l")
+    post(client, action="add_tag", tag="主播", everything="1", query="q=l", confirmed="1")
     assert set(Tag.objects.get(name="主播").members.all()) == {district.member_b}
 
 
@@ -39,7 +39,7 @@ def test_bulk_mark_left_and_assign_home(client, district, chair_a):
 
 def test_viewer_changes_nothing(client, district, viewer):
     client.force_login(viewer)
-    post(client, action="mark_left", reason="x", everything="1", query="")
+    post(client, action="mark_left", reason="x", everything="1", query="", confirmed="1")
     assert Member.objects.filter(status=MemberStatus.CURRENT).count() == 2
 
 
