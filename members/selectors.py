@@ -426,6 +426,17 @@ def homes_changeable_by(user: User) -> QuerySet[Organization]:
     )
 
 
+def transfers_awaiting_decision(user: User) -> QuerySet[TransferRequest]:
+    """Pending transfers waiting for this user's side to confirm or reject: a move into her
+    market that the other market sent, or a move out of it that the receiving market asked
+    for. The same answer as transfer_abilities(...).decide, as one query."""
+    scope = organizations_changeable_by(user)
+    return TransferRequest.objects.filter(status=TransferStatus.PENDING).filter(
+        Q(requested_by_receiver=False, to_organization__in=scope)
+        | Q(requested_by_receiver=True, from_organization__in=scope)
+    )
+
+
 def transfers_for(user: User) -> QuerySet[TransferRequest]:
     """Pending transfers the user may see: into or out of her scope."""
     scope = organizations_changeable_by(user)

@@ -104,3 +104,33 @@ def test_bulk_actions_show_only_what_the_action_needs_and_confirm_everything(
     page.get_by_role("button", name="确定，应用于 5 名会员").click()
     page.get_by_text("已更新 5 名会员").wait_for()
     assert Member.objects.filter(status=MemberStatus.LEFT).count() == 5
+
+
+def test_the_receiving_chair_sees_an_incoming_transfer_where_she_lands(
+    browser, live_server, district, chair_a, chair_b, artifacts_dir
+):
+    import datetime
+
+    from members import services
+
+    services.transfer_request(
+        member=district.member_b,
+        to_organization=district.market_a.federation,
+        effective_on=datetime.date(2026, 11, 20),
+        reason="换档口",
+        by=chair_b,
+        by_receiver=False,
+    )
+    page = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    log_in(page, live_server, "chair_a")
+    nav_item = page.get_by_role("navigation", name="主导航").get_by_role("link", name="调动")
+    expect(nav_item.locator(".count-badge")).to_have_text("1 个等待您确认")
+    notice = page.locator(".awaiting-transfers")
+    expect(notice).to_contain_text("1 个调动等待您确认")
+    page.screenshot(path=f"{artifacts_dir}/issue9-transfer-badge.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    notice.get_by_role("link").click()
+    page.wait_for_url(f"{live_server.url}/transfers/")
+    page.get_by_role("button", name="确认").first.click()
+    page.get_by_text("调动已确认").wait_for()
+    expect(page.locator(".count-badge")).to_have_count(0)
