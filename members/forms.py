@@ -217,7 +217,7 @@ class MemberForm(forms.ModelForm):
         )
         if holder is not None:
             self.duplicate, self.duplicate_field = holder, field
-            self.add_error(field, _("Already registered: see below."))
+            self.add_error(field, _("Already registered: see the note above the form."))
         return cleaned
 
     def _post_clean(self):

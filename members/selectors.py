@@ -9,6 +9,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from audit.models import ChangeRecord
 from federation import scope
@@ -392,7 +393,7 @@ def member_history(member: Member, *, reveal_mobile: bool, limit: int = 100) -> 
         record.rows = []
         for field, (old, new) in (record.changes or {}).items():
             try:
-                label = Member._meta.get_field(field).verbose_name
+                label = capfirst(Member._meta.get_field(field).verbose_name)
             except FieldDoesNotExist:  # a field that no longer exists keeps its name
                 label = field
             if field == "mobile" and not reveal_mobile:

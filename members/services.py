@@ -12,6 +12,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from audit.models import AccessEvent, AccessKind, ChangeRecord
@@ -48,7 +49,7 @@ def _labelled(instance, fields: list[str]) -> dict[str, Any]:
         value = display() if callable(display) else getattr(instance, name)
         if hasattr(value, "pk"):
             value = str(value)
-        data[str(field.verbose_name)] = value
+        data[str(capfirst(field.verbose_name))] = value
     return data
 
 
