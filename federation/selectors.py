@@ -38,7 +38,7 @@ def organization_children(*, user: User, parent: Organization | None) -> QuerySe
     return children.annotate(
         child_count=Count("children", distinct=True),
         member_count=_member_total(),
-    ).order_by("kind", "name")
+    ).order_by("kind", "sort_name", "name")
 
 
 def organization_member_count(organization: Organization) -> int:

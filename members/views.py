@@ -412,7 +412,7 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
     others = Organization.objects.filter(kind="market_federation").exclude(
         pk__in=member.memberships.filter(ends_on__isnull=True).values("organization")
     )
-    form = TransferForm(request.POST or None, markets=others.order_by("name"))
+    form = TransferForm(request.POST or None, markets=others.order_by("sort_name", "name"))
     if request.method == "POST" and form.is_valid():
         try:
             services.transfer_request(
