@@ -69,3 +69,15 @@ def test_readme_sends_nobody_to_the_admin_for_pipl_or_logins():
     security = readme.split("## Security", 1)[1].split("\n## ", 1)[0]
     assert "/admin/" not in security
     assert "admin's member list" not in security
+
+
+def test_readme_logins_table_says_what_each_login_can_do_and_where():
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[2].joinpath("README.md").read_text()
+    table = readme.split("| login | role | scope |", 1)[1].split("\n\n", 1)[0]
+    assert "what she can do, and where" in table.splitlines()[0]
+    for login in ("district", "cluster", "chair_shaoxing", "home_manager", "counsellor", "viewer"):
+        row = next(line for line in table.splitlines() if line.startswith(f"| `{login}` |"))
+        assert row.count("|") == 5 and len(row.split("|")[4].strip()) > 20, login
+        assert "/admin/" not in row, login
