@@ -134,3 +134,21 @@ def test_the_receiving_chair_sees_an_incoming_transfer_where_she_lands(
     page.get_by_role("button", name="确认").first.click()
     page.get_by_text("调动已确认").wait_for()
     expect(page.locator(".count-badge")).to_have_count(0)
+
+
+def test_after_show_the_button_says_hide_and_hides(browser, live_server, district, chair_a):
+    from audit.models import AccessEvent, AccessKind
+
+    mobile = district.member_a.mobile
+    page = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    log_in(page, live_server, "chair_a")
+    page.goto(f"{live_server.url}/members/{district.member_a.pk}/")
+    number = page.locator("#mobile-number")
+    expect(number).not_to_contain_text(mobile)
+    number.get_by_role("button", name="显示").click()
+    expect(number).to_contain_text(mobile)
+    expect(number.get_by_role("button", name="隐藏")).to_be_visible()
+    number.get_by_role("button", name="隐藏").click()
+    expect(number).not_to_contain_text(mobile)
+    expect(number.get_by_role("button", name="显示")).to_be_visible()
+    assert AccessEvent.objects.filter(kind=AccessKind.UNMASK_MOBILE).count() == 1
