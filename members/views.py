@@ -26,7 +26,7 @@ from members.forms import (
 )
 from members.models import Member, MemberStatus, TransferStatus, mask_id_number
 from members.selectors import DirectoryQuery
-from members.validators import normalize_id_number, normalize_mobile
+from members.validators import ID_NUMBER_RE, MOBILE_RE, normalize_id_number, normalize_mobile
 
 PAGE_SIZE = 50
 
@@ -445,10 +445,13 @@ def member_transfer_in(request: HttpRequest) -> HttpResponse:
     if not target.isdigit():
         return HttpResponse(status=400)
     to_organization = get_visible_or_404(request, markets, pk=target)
+    # Only a well-formed number is looked up (no NUL, no ten-thousand digits reach the DB).
     mobile = normalize_mobile(request.POST.get("mobile", ""))
+    mobile = mobile if MOBILE_RE.fullmatch(mobile) else ""
     id_number = ""
     if can_see_id_numbers(request.user):
         id_number = normalize_id_number(request.POST.get("id_number", ""))
+        id_number = id_number if ID_NUMBER_RE.fullmatch(id_number) else ""
     member, _field = selectors.member_by_mobile_or_id(mobile=mobile, id_number=id_number)
     problems: list[str] = []
     if member is None:

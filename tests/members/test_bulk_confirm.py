@@ -61,3 +61,25 @@ def test_the_bulk_controls_are_labelled_and_grouped_by_action(client, district, 
     for control in ("bulk-action", "bulk-tag", "id_home", "bulk-on", "bulk-reason"):
         # Each control has a visible <label> of its own.
         assert f'<label for="{control}">' in bulk and f'id="{control}"' in bulk, control
+
+
+@pytest.mark.parametrize("hostile", ["x\x00y", "²", "z" * 10000])
+def test_hostile_bulk_input_is_refused_without_an_error(client, district, chair_a, hostile):
+    client.force_login(chair_a)
+    for data in (
+        {"action": "mark_left", "everything": "1", "query": hostile, "reason": hostile},
+        {"action": "add_tag", "everything": "1", "query": "", "tag": hostile, "confirmed": "1"},
+        {"action": hostile, "ids": [hostile], "query": ""},
+    ):
+        response = client.post(reverse("member_bulk"), data)
+        assert response.status_code in {200, 302}
+    assert Member.objects.filter(status=MemberStatus.LEFT).count() == 0
+
+
+@pytest.mark.parametrize("hostile", ["x\x00y", "²", "z" * 10000])
+def test_hostile_reveal_requests_do_not_fail(client, district, chair_a, hostile):
+    client.force_login(chair_a)
+    url = reverse("member_unmask", args=[district.member_a.pk, "history"])
+    assert client.post(url, {"hide": hostile}).status_code == 200
+    bad = reverse("member_unmask", args=[district.member_a.pk, "x"])
+    assert client.post(bad).status_code == 400

@@ -80,3 +80,13 @@ def test_a_chair_cannot_pull_into_a_market_outside_her_scope(client, district, c
     response = client.post(reverse("member_transfer_in"), data)
     assert response.status_code == 404
     assert not TransferRequest.objects.exists()
+
+
+@pytest.mark.parametrize("hostile", ["139\x000733", "１３９²", "9" * 10000, "<script>"])
+def test_hostile_numbers_get_the_form_back_not_an_error(client, district, chair_a, hostile):
+    client.force_login(chair_a)
+    data = _typed(district, mobile=hostile, id_number=hostile)
+    data["to_organization"] = district.market_a.federation.pk
+    response = client.post(reverse("member_transfer_in"), data)
+    assert response.status_code == 200
+    assert not TransferRequest.objects.exists()
