@@ -81,3 +81,29 @@ def test_readme_logins_table_says_what_each_login_can_do_and_where():
         row = next(line for line in table.splitlines() if line.startswith(f"| `{login}` |"))
         assert row.count("|") == 5 and len(row.split("|")[4].strip()) > 20, login
         assert "/admin/" not in row, login
+
+
+def test_the_pipl_page_works_for_every_history_shape(client, district, district_staff, today):
+    import datetime
+
+    from members import services
+
+    client.force_login(district_staff)
+    member = district.member_a
+    services.member_mark_left(
+        member=member, left_on=datetime.date(2026, 11, 1), reason="回老家", by=district_staff
+    )
+    url = reverse("member_personal_data", args=[member.pk])
+    assert client.get(url).status_code == 200  # left
+    assert client.post(url, {"action": "export"}).status_code == 200
+    services.member_restore(
+        member=Member.objects.get(pk=member.pk),
+        market=district.market_a.federation,
+        restored_on=datetime.date(2026, 11, 20),
+        by=district_staff,
+    )
+    assert client.get(url).status_code == 200  # came back
+    client.post(url, {"action": "erase", "confirmed": "yes"})
+    html = client.get(url).content.decode()  # erased
+    assert "已于" in html and "删除" in html
+    assert client.post(url, {"action": "export"}).status_code == 200
