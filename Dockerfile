@@ -17,7 +17,7 @@ RUN pip install . \
        python manage.py collectstatic --no-input
 
 # Backups land in a volume owned by the app user (see docker-compose.yml).
-RUN mkdir -p /app/backups && chown app:app /app/backups && chmod 0700 /app/backups
+RUN mkdir -p /app/backups /app/media && chown app:app /app/backups /app/media && chmod 0700 /app/backups /app/media
 USER app
 EXPOSE 8000
 CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]

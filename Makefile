@@ -14,7 +14,7 @@ TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-0123456789-abcdefghij
 	ID_NUMBER_HASH_KEY=$${ID_NUMBER_HASH_KEY:-test-only-id-number-hash-key-0123456789abcdef} \
 	SECURE_SSL_REDIRECT=0 PLAIN_STATIC_STORAGE=1 DEBUG=0
 
-.PHONY: run test venv lint format ci clean bench
+.PHONY: run test venv lint format ci clean bench bench-statistics
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), f"Python 3.12+ needed, found {sys.version.split()[0]}: make PYTHON=python3.12"'
@@ -31,7 +31,10 @@ run: $(STAMP)
 	@echo "Open http://$(HOST):$(PORT)/ and log in with one of the demo logins above."
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# axe-core for the browser tests' accessibility checks comes from npm (package-lock.json);
+# without npm those checks skip (CI requires them, see tests/e2e/conftest.py).
 test: $(STAMP)
+	@test -d node_modules || ! command -v npm >/dev/null || npm ci --no-audit --no-fund
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -50,5 +53,9 @@ ci:
 bench: $(STAMP)
 	$(BIN)/python bench/directory.py
 
+# The yearly statistics page and workbook on 100,000 members (needs PostgreSQL).
+bench-statistics: $(STAMP)
+	$(BIN)/python bench/statistics.py
+
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts .pytest_cache
+	rm -rf $(VENV) node_modules db.sqlite3 staticfiles test-artifacts .pytest_cache

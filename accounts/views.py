@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
-from accounts.forms import TokenForm
+from accounts.forms import LoginForm, TokenForm
 from accounts.signals import refresh_policy
 
 PENDING_USER_KEY = "pending_second_factor"
@@ -50,7 +50,7 @@ def login(request: HttpRequest) -> HttpResponse:
     """Password first; a login with an authenticator then asks for its code."""
     if request.user.is_authenticated:
         return HttpResponseRedirect(_safe_next(request))
-    form = AuthenticationForm(request, data=request.POST or None)
+    form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.get_user()
         if services.user_has_second_factor(user):

@@ -22,6 +22,7 @@ class AccessKind(models.TextChoices):
     PASSWORD_RESET_FORCED = "password_reset_forced", _("Password reset forced")
     PASSWORD_CHANGED = "password_changed", _("Password changed")
     SECOND_FACTOR = "second_factor", _("Second factor changed")
+    DUPLICATE_LOOKUP = "duplicate_lookup", _("Number found registered elsewhere")
 
 
 class AppendOnlyError(Exception):

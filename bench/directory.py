@@ -239,6 +239,7 @@ def count_results(cases: list[Case], users: dict) -> None:
 
     from federation import choices
     from members import selectors
+    from members.choices import tag_choices
     from members.forms import DirectoryForm
     from members.models import Member
 
@@ -257,7 +258,7 @@ def count_results(cases: list[Case], users: dict) -> None:
             form = DirectoryForm(
                 case.params,
                 organizations=choices.visible_organization_choices(user),
-                tags=choices.tag_choices(),
+                tags=tag_choices(),
             )
             case.count = selectors.member_directory(user=user, query=form.query()).count()
 
@@ -333,6 +334,24 @@ def table(cases: list[Case], admin_cases: dict[str, Case]) -> list[str]:
                 f"{case.median / theirs.median:.2f}",
             )
         )
+    return _aligned(rows)
+
+
+def issue_table(cases: list[Case], admin_cases: dict[str, Case]) -> list[str]:
+    """Issue 8's table: per question the admin's median, then our fragment's as each login
+    with its ratio to the admin's."""
+    logins = ("admin", "district", "chair_shaoxing")
+    rows = [("question", "admin", "ours as superuser", "as district", "as chair_shaoxing")]
+    for label, theirs in admin_cases.items():
+        row = [label, f"{theirs.median:.0f} ms"]
+        for who in logins:
+            ours = next(
+                c
+                for c in cases
+                if c.question.label == label and c.who == who and c.what == "fragment"
+            )
+            row.append(f"{ours.median:.0f} ms ({ours.median / theirs.median:.2f}×)")
+        rows.append(tuple(row))
     return _aligned(rows)
 
 
@@ -423,6 +442,21 @@ def main() -> None:
             ratio, count = case.median / theirs.median, len(case.queries)
             verdict = "met" if ratio <= 0.5 and count <= 6 else "NOT met"
             print(f"  {case.question.label}: {ratio:.2f} × admin, {count} SQL — {verdict}")
+    print("\nissue 8's table (fragment, median; ratio to the admin's median):")
+    for line in issue_table(cases, admin_cases):
+        print(line)
+    print("issue 8's target: every login's fragment at most 0.3 × the admin's median")
+    for case in cases:
+        if case.what == "fragment":
+            ratio = case.median / admin_cases[case.question.label].median
+            verdict = "met" if ratio <= 0.3 else "NOT met"
+            print(f"  {case.question.label} as {case.who}: {ratio:.2f} × admin — {verdict}")
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    print(
+        "note: the machine may be shared with other work (load average "
+        f"{', '.join(f'{x:.1f}' for x in load) if load else 'unknown'}); figures are noisy, "
+        "the ratios (measured interleaved in the same run) less so."
+    )
     sizes = queries_by_page_size(cases[0], clients["admin"])
     print(
         "our fragment's SQL by page size (first question, admin login): "

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "django_ratelimit",
     # The product's apps, bottom layer first (pyproject.toml's import-linter contract).
     "audit",
     "accounts",
@@ -52,6 +53,10 @@ INSTALLED_APPS = [
     "elections",
     "dashboard",
     "operations",
+    "work",
+    "counselling",
+    # The yearly statistics read every feature app: the layer above them.
+    "reports",
     # Last: seed_demo and its record of what it created; it refuses to write with DEBUG off.
     "demo",
 ]
@@ -61,11 +66,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChosenLanguageMiddleware",
+    "config.middleware.RefuseControlCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "config.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SecurityPolicyMiddleware",
     "accounts.middleware.AdminForSuperusersMiddleware",
@@ -183,6 +190,9 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Uploaded and generated files (the annual workbooks). Never served as static files: each is
+# downloaded through a view that checks the requester's scope.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -281,7 +291,25 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 15 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "counselling-anonymize": {
+        "task": "counselling.tasks.anonymize_closed_requests",
+        "schedule": 24 * 60 * 60,
+    },
+}
+
+# --- Counselling (娘家有约) and the public forms -----------------------------------------
+# Closed requests lose her name, mobile and words after this many days (counts remain).
+COUNSELLING_RETENTION_DAYS = env_int("COUNSELLING_RETENTION_DAYS", 180)
+# A request without a chosen slot is called back within this many hours.
+COUNSELLING_CALLBACK_HOURS = env_int("COUNSELLING_CALLBACK_HOURS", 48)
+# The public forms count submissions in the shared cache (django-ratelimit). Without Redis
+# (development) the cache is per process: good enough there, and said so here.
+RATELIMIT_USE_CACHE = "default"
+SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003"]
+# Django's own Redis cache is shared and increments atomically; django-ratelimit only knows
+# django-redis by name.
+SILENCED_SYSTEM_CHECKS.append("django_ratelimit.W001")
 
 # --- Logging --------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

@@ -22,6 +22,7 @@ row deleted since the last run loses its key and counts as missing. Offices neve
 seats the plan gives a term, whatever the seed.
 """
 
+import datetime
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from django.utils import timezone
 
 from demo import plan
 from demo.models import DemoObject
+from demo.work import load_work
 from federation.models import (
     CoverageTarget,
     Industry,
@@ -215,6 +217,8 @@ class _Loader:
         recounted = member_counts_rebuild()
         self.progress(f"member counts per organization: {recounted} recounted ({self._elapsed()})")
         self.report.logins = self._logins()
+        # After the logins: the duty slots name the demo counsellor.
+        self.report.count("work and counselling records", load_work(self.organizations))
         self._summary()
         return self.report
 
@@ -266,10 +270,16 @@ class _Loader:
                 established_on=market.established_on,
                 address=market.address,
             )
-        for home in district.homes:
+        for index, home in enumerate(district.homes):
             parent = by_name[plan.federation_name(home.market)] if home.market else cluster
-            ensure(home.name, home.kind, parent, established_on=home.established_on)
-        for sector in district.sectors:
+            ensure(
+                home.name,
+                home.kind,
+                parent,
+                established_on=home.established_on,
+                **_demo_site_rating(index, home.established_on),
+            )
+        for index, sector in enumerate(district.sectors):
             ensure(
                 sector.name,
                 OrganizationKind.SECTOR_ORGANIZATION,
@@ -277,6 +287,8 @@ class _Loader:
                 sector_category=sector.category,
                 industry=sector.industry,
                 established_on=sector.established_on,
+                # How each was set up (the yearly statistics count them by it), in turn.
+                establishment_method=_ESTABLISHMENT_METHODS[index % len(_ESTABLISHMENT_METHODS)],
             )
         DemoObject.objects.bulk_create(marks)
         return by_name
@@ -485,9 +497,17 @@ class _Loader:
                             member_id=member.pk,
                             organization_id=organization.pk,
                             scope=membership_scope_for(organization.kind),
+                            organization_path=organization.descendant_path_prefix,
                             starts_on=membership.starts_on,
                             ends_on=membership.ends_on,
                             end_reason=membership.end_reason,
+                            # Open, or ended on the day she left (not by a move).
+                            reaches=membership.ends_on is None
+                            or (
+                                planned.left_on is not None
+                                and membership.ends_on == planned.left_on
+                                and not membership.end_reason.startswith("调至")
+                            ),
                         )
                     )
                 member_tags.extend(
@@ -687,3 +707,15 @@ class _Loader:
         report.shops = Shop.objects.filter(market__in=self.markets.values()).count()
         report.offices = Office.objects.count()
         report.honors = Honor.objects.count()
+
+
+_ESTABLISHMENT_METHODS = ["single", "industry", "single", "regional"]
+# Ratings of the homes, in turn (no random draw: the seeded people stay as they were).
+_SITE_RATINGS = ["city_model", "five_star", "", "four_star", "three_star", "", "provincial_model"]
+
+
+def _demo_site_rating(index: int, established_on: datetime.date) -> dict:
+    rating = _SITE_RATINGS[index % len(_SITE_RATINGS)]
+    if not rating:
+        return {}
+    return {"site_rating": rating, "site_rating_year": max(established_on.year + 1, 2022)}

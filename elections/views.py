@@ -12,6 +12,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from audit.services import get_visible_or_404
 from common.htmx import fragment_or_page, wants_fragment
+from common.parsing import id_or_400, parse_ids
 from elections import selectors, services
 from elections.forms import ElectionForm, OfficeAddForm, OfficeEndForm, OfficeReplaceForm
 from federation import scope
@@ -35,9 +36,9 @@ def _chosen(form: Form, members) -> dict[str, list]:
     chosen: dict[str, list] = {}
     for name in getattr(form, "member_fields", ()):
         value = form[name].value() or []
-        ids = [str(pk) for pk in (value if isinstance(value, list) else [value])]
-        by_pk = members.in_bulk([pk for pk in ids if pk.isdigit()])
-        chosen[name] = [by_pk[int(pk)] for pk in ids if pk.isdigit() and int(pk) in by_pk]
+        ids = parse_ids(str(pk) for pk in (value if isinstance(value, list) else [value]))
+        by_pk = members.in_bulk(ids)
+        chosen[name] = [by_pk[pk] for pk in ids if pk in by_pk]
     return chosen
 
 
@@ -184,9 +185,7 @@ def member_search(request: HttpRequest, pk: int) -> HttpResponse:
 def member_chip(request: HttpRequest, pk: int) -> HttpResponse:
     """One chosen member as a chip holding her hidden input (appended by the picker)."""
     organization = get_visible_or_404(request, scope.organizations_visible_to(request.user), pk=pk)
-    member_id = request.GET.get("member", "")
-    if not member_id.isdigit():
-        return HttpResponse(status=400)
+    member_id = id_or_400(request.GET.get("member", ""))
     members = selectors.members_eligible_for_office(user=request.user, organization=organization)
     member = get_object_or_404(members, pk=member_id)
     context = {

@@ -21,3 +21,11 @@ class _NavAbilities:
     @property
     def read_members(self) -> bool:
         return scope.has_member_access(self._user)
+
+    @property
+    def read_work(self) -> bool:
+        return scope.has_member_access(self._user)
+
+    @property
+    def read_counselling(self) -> bool:
+        return scope.has_counselling_access(self._user)

@@ -63,6 +63,25 @@ def pinyin_sort_name(name: str) -> str:
     return " ".join(lazy_pinyin(name or "", errors="default")).lower()
 
 
+class EstablishmentMethod(models.TextChoices):
+    """How a new-sector women's organization was set up (federation reports count each way)."""
+
+    SINGLE = "single", _("Established on its own")
+    INDUSTRY = "industry", _("Established jointly by the industry")
+    REGIONAL = "regional", _("Established jointly by the area")
+
+
+class SiteRating(models.TextChoices):
+    """The standard a women's home or micro-home has been rated at."""
+
+    NATIONAL_MODEL = "national_model", _("National model")
+    PROVINCIAL_MODEL = "provincial_model", _("Provincial model")
+    CITY_MODEL = "city_model", _("City model")
+    FIVE_STAR = "five_star", _("Five stars")
+    FOUR_STAR = "four_star", _("Four stars")
+    THREE_STAR = "three_star", _("Three stars")
+
+
 class OrganizationQuerySet(models.QuerySet):
     def subtree_of(self, organizations) -> "OrganizationQuerySet":
         """The given organizations and everything under them."""
@@ -92,6 +111,14 @@ class Organization(models.Model):
         _("new-sector category"), max_length=20, choices=SectorCategory.choices, blank=True
     )
     industry = models.CharField(_("industry"), max_length=32, choices=Industry.choices, blank=True)
+    establishment_method = models.CharField(
+        _("how it was established"), max_length=12, choices=EstablishmentMethod.choices, blank=True
+    )
+    # Women's homes and micro-homes: the standard they were last rated at, and in which year.
+    site_rating = models.CharField(
+        _("site rating"), max_length=20, choices=SiteRating.choices, blank=True
+    )
+    site_rating_year = models.PositiveSmallIntegerField(_("rated in"), null=True, blank=True)
     established_on = models.DateField(_("established on"), null=True, blank=True)
     dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)

@@ -9,6 +9,7 @@ the admin, a management command and a Celery task get the answer a page gets.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -94,6 +95,30 @@ def organizations_with_member_access(user: User) -> QuerySet[Organization]:
     return _scope(user, MEMBER_READING_ROLES)
 
 
+def _prefixes(user: User, roles: Iterable[str]) -> list[str] | None:
+    """The path prefixes of the subtrees her grants cover (None: everything, a superuser),
+    with nested grants folded into the outer one: what a membership's organization_path is
+    matched against, so that her scope is one indexed condition."""
+    if _is_superuser(user):
+        return None
+    prefixes = sorted({g.organization.descendant_path_prefix for g in _grants(user, roles)})
+    kept: list[str] = []
+    for prefix in prefixes:  # sorted: an outer prefix comes before the ones it covers
+        if not any(prefix.startswith(outer) for outer in kept):
+            kept.append(prefix)
+    return kept
+
+
+def member_reading_prefixes(user: User) -> list[str] | None:
+    """Subtrees whose members she may read, as path prefixes (None: all of them)."""
+    return _prefixes(user, MEMBER_READING_ROLES)
+
+
+def member_changing_prefixes(user: User) -> list[str] | None:
+    """Subtrees whose members she may change, as path prefixes (None: all of them)."""
+    return _prefixes(user, EDITING_ROLES)
+
+
 def may_see(user: User, organization: Organization) -> bool:
     return _in_scope(user, Role.values, organization)
 
@@ -172,12 +197,14 @@ class OrganizationAbilities:
 
     read_roster: bool  # members, and officers by name
     administer: bool  # elections, officers, logins
+    print_poster: bool = False  # the counselling poster (娘家有约) of a market or home
 
 
 def organization_abilities(*, user: User, organization: Organization) -> OrganizationAbilities:
     return OrganizationAbilities(
         read_roster=may_read_members_of(user, organization),
         administer=may_administer(user, organization),
+        print_poster=organization.kind in POSTER_KINDS and may_print_poster_for(user, organization),
     )
 
 
@@ -272,3 +299,85 @@ def administering_grant_ids(user: AbstractBaseUser, *, for_update: bool = False)
 
 
 HOME_KINDS = frozenset({OrganizationKind.WOMENS_HOME, OrganizationKind.MICRO_HOME})
+# Where a counselling poster hangs: markets, homes, new-sector organizations.
+POSTER_KINDS = HOME_KINDS | {
+    OrganizationKind.MARKET_FEDERATION,
+    OrganizationKind.SECTOR_ORGANIZATION,
+}
+
+
+# --- The federation's work (activities, deeds, jobs, donations) and counselling -----------
+
+# Counselling requests are sensitive: the counsellors and the district's administrators read
+# them, nobody else (not chairs, not cluster staff, not viewers).
+COUNSELLING_ROLES = frozenset({Role.COUNSELLOR, Role.DISTRICT_STAFF})
+
+
+def organizations_with_work_access(user: User) -> QuerySet[Organization]:
+    """Organizations whose activities, deeds, jobs and donations the user may read."""
+    return _scope(user, MEMBER_READING_ROLES)
+
+
+def may_read_work_of(user: User, organization: Organization) -> bool:
+    return _in_scope(user, MEMBER_READING_ROLES, organization)
+
+
+def may_record_work_of(user: User, organization: Organization) -> bool:
+    """Create activities, record attendance, deeds, jobs and donations of the organization."""
+    return _in_scope(user, EDITING_ROLES, organization)
+
+
+def organizations_with_counselling_access(user: User) -> QuerySet[Organization]:
+    """Organizations whose counselling requests the user may read."""
+    return _scope(user, COUNSELLING_ROLES)
+
+
+def has_counselling_access(user: User) -> bool:
+    return _is_superuser(user) or bool(_grants(user, COUNSELLING_ROLES))
+
+
+def is_counsellor(user: User) -> bool:
+    return bool(_grants(user, {Role.COUNSELLOR}))
+
+
+def may_read_counselling_of(user: User, organization: Organization) -> bool:
+    return _in_scope(user, COUNSELLING_ROLES, organization)
+
+
+def may_manage_counselling(user: User) -> bool:
+    """Services, duty rosters and assigning requests: the district's administrators."""
+    return _is_superuser(user) or bool(_grants(user, {Role.DISTRICT_STAFF}))
+
+
+def may_print_poster_for(user: User, organization: Organization) -> bool:
+    """The counselling poster of a market or home: whoever records its work (no content)."""
+    return _in_scope(user, EDITING_ROLES, organization)
+
+
+def counsellors_covering(organization: Organization) -> QuerySet:
+    """Active logins with the counsellor role over the organization (to assign a request)."""
+    ancestors = [int(pk) for pk in organization.path.strip("/").split("/") if pk]
+    grants = RoleGrant.objects.filter(
+        role=Role.COUNSELLOR, organization_id__in=[*ancestors, organization.pk]
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=grants.values("user_id"))
+        .order_by("username")
+    )
+
+
+def is_counsellor_for(user: User, organization: Organization) -> bool:
+    return _in_scope(user, {Role.COUNSELLOR}, organization)
+
+
+def counsellors_within(user: User) -> QuerySet:
+    """Active logins with the counsellor role inside the user's scope (the duty roster)."""
+    grants = RoleGrant.objects.filter(
+        role=Role.COUNSELLOR, organization__in=organizations_visible_to(user)
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=grants.values("user_id"))
+        .order_by("username")
+    )

@@ -11,6 +11,7 @@ from audit.forms import AccessSearchForm
 from audit.selectors import access_events_search
 from audit.services import get_visible_or_404
 from common.htmx import fragment_or_page, wants_fragment
+from common.parsing import id_or_400
 from federation import scope, selectors, services
 from federation.forms import LoginCreateForm, RoleGrantForm
 from federation.models import Organization
@@ -23,8 +24,7 @@ def organization_tree(request: HttpRequest) -> HttpResponse:
     parent = None
     parent_id = request.GET.get("parent")
     if parent_id:
-        if not parent_id.isdigit():
-            return HttpResponse(status=400)
+        parent_id = id_or_400(parent_id)
         parent = get_visible_or_404(
             request, scope.organizations_visible_to(request.user), pk=parent_id
         )

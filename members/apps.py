@@ -12,7 +12,7 @@ class MembersConfig(AppConfig):
         from common import cache
         from federation.models import Organization, organization_moved
         from members import changes, counts
-        from members.models import Tag
+        from members.models import Tag, membership_paths_refresh
 
         changes.register()
 
@@ -25,6 +25,7 @@ class MembersConfig(AppConfig):
         )
 
         def recount(organization, **kwargs):
+            membership_paths_refresh(organization)
             counts.member_counts_rebuild()
 
         organization_moved.connect(

@@ -3,16 +3,23 @@ from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.parsing import coerce_id
 from common.widgets import DateInput
 from federation.models import Organization, Position
 from markets.models import Shop
-from members.models import HonorKind, Member, Occupation, PoliticalStatus, mask_id_number
+from members.models import (
+    Education,
+    HonorKind,
+    Member,
+    Occupation,
+    PoliticalStatus,
+    mask_id_number,
+)
 from members.selectors import (
     AGE_BANDS,
     MEMBER_FIELDS,
     SORTS,
     DirectoryQuery,
-    member_by_mobile_or_id,
 )
 from members.validators import normalize_id_number, normalize_mobile
 
@@ -43,7 +50,7 @@ class DirectoryForm(forms.Form):
 
     q = forms.CharField(label=_("Search"), required=False, max_length=50)
     organization = forms.TypedChoiceField(
-        label=_("Organization"), required=False, coerce=int, empty_value=None
+        label=_("Organization"), required=False, coerce=coerce_id, empty_value=None
     )
     occupation = forms.ChoiceField(
         label=_("Occupation"),
@@ -63,7 +70,7 @@ class DirectoryForm(forms.Form):
     honor = forms.ChoiceField(
         label=_("Honor"), required=False, choices=_blank(_("Any or none")) + HonorKind.choices
     )
-    tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=int, empty_value=None)
+    tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=coerce_id, empty_value=None)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
     joined_year = forms.IntegerField(
         label=_("Joined in"), required=False, min_value=1990, max_value=2100
@@ -74,6 +81,22 @@ class DirectoryForm(forms.Form):
         choices=_blank(_("Any age")) + [(key, AGE_BAND_LABELS[key]) for key in AGE_BANDS],
     )
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[(k, k) for k in SORTS])
+    # Carried by the links of the yearly statistics (reports), not shown as filters.
+    as_of = forms.DateField(required=False, widget=forms.HiddenInput)
+    year = forms.IntegerField(
+        required=False, min_value=1990, max_value=2100, widget=forms.HiddenInput
+    )
+    education = forms.ChoiceField(
+        required=False,
+        choices=[*_blank(_("Any education")), *Education.choices, ("none", _("Not recorded"))],
+        widget=forms.HiddenInput,
+    )
+    left_year = forms.IntegerField(
+        required=False, min_value=1990, max_value=2100, widget=forms.HiddenInput
+    )
+    honor_year = forms.IntegerField(
+        required=False, min_value=1990, max_value=2100, widget=forms.HiddenInput
+    )
 
     def __init__(
         self, *args, organizations: list[tuple[int, str]], tags: list[tuple[int, str]], **kwargs
@@ -108,6 +131,11 @@ class DirectoryForm(forms.Form):
             joined_year=data.get("joined_year"),
             age_band=data.get("age_band") or "",
             sort=data.get("sort") or "name",
+            as_of=data.get("as_of"),
+            year=data.get("year"),
+            education=data.get("education") or "",
+            left_year=data.get("left_year"),
+            honor_year=data.get("honor_year"),
         )
 
 
@@ -133,8 +161,18 @@ class MemberForm(forms.ModelForm):
             "mobile": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         }
 
-    def __init__(self, *args, allowed: tuple[str, ...], market: Organization | None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        allowed: tuple[str, ...],
+        market: Organization | None,
+        duplicate_check=None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        # members.services.member_duplicate_lookup bound to the user and request: it decides
+        # what she is told about a number already registered, and records it.
+        self.duplicate_check = duplicate_check
         self.market = market
         for name in list(self.fields):
             if name in {"version", "stall_number"}:
@@ -161,8 +199,7 @@ class MemberForm(forms.ModelForm):
         self.fields["version"].initial = self.instance.version
         if self.instance.pk:
             self._mask_numbers()
-        self.duplicate: Member | None = None
-        self.duplicate_field = ""
+        self.duplicate = None  # a members.services.DuplicateAnswer
 
     def _mask_numbers(self) -> None:
         """One rule for full numbers: they appear only through the recorded "显示" on her
@@ -209,15 +246,30 @@ class MemberForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        # The database would refuse a duplicate too; here she is named, with where she is.
-        holder, field = member_by_mobile_or_id(
+        if self.duplicate_check is None or not (cleaned.get("mobile") or cleaned.get("id_number")):
+            return cleaned
+        # The database would refuse a duplicate too; here she learns where she is (named
+        # only if she may see her).
+        answer = self.duplicate_check(
             mobile=cleaned.get("mobile", ""),
             id_number=cleaned.get("id_number", ""),
             exclude_pk=self.instance.pk,
         )
-        if holder is not None:
-            self.duplicate, self.duplicate_field = holder, field
-            self.add_error(field, _("Already registered: see the note above the form."))
+        if not answer.found:
+            return cleaned
+        self.duplicate = answer
+        if answer.limited:
+            message = _(
+                "This number is registered elsewhere, and you have looked up too many such "
+                "numbers in the last hour. Try again later."
+            )
+        elif answer.elsewhere:
+            message = _("A current member of %(market)s has this number; ask for her transfer.") % {
+                "market": answer.market.name if answer.market else _("another organization")
+            }
+        else:
+            message = _("Already registered: see the note above the form.")
+        self.add_error(answer.field, message)
         return cleaned
 
     def _post_clean(self):
@@ -306,11 +358,13 @@ class BulkForm(forms.Form):
         "assign_home": ("home",),
         "mark_left": ("on", "reason"),
     }
-    ids = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    ids = forms.TypedMultipleChoiceField(coerce=coerce_id, required=False, choices=())
     everything = forms.BooleanField(required=False)
+    # How many members "everything matching" meant on the page she confirmed it on.
+    expected = forms.IntegerField(required=False, min_value=0, max_value=10_000_000)
     tag = forms.CharField(label=_("Tag"), required=False, max_length=30)
     home = forms.TypedChoiceField(
-        label=_("Women's home / micro-home"), required=False, coerce=int, empty_value=None
+        label=_("Women's home / micro-home"), required=False, coerce=coerce_id, empty_value=None
     )
     on = forms.DateField(label=_("Left on"), required=False, widget=DateInput())
     reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
@@ -326,6 +380,10 @@ class BulkForm(forms.Form):
         action = cleaned.get("action")
         if not cleaned.get("ids") and not cleaned.get("everything"):
             raise forms.ValidationError(_("Select members first."))
+        if cleaned.get("everything") and cleaned.get("expected") is None:
+            raise forms.ValidationError(
+                _("Reload the list and confirm how many members the action is for.")
+            )
         if action in {"add_tag", "remove_tag"} and not cleaned.get("tag"):
             self.add_error("tag", _("Enter a tag."))
         if action == "assign_home" and not cleaned.get("home"):

@@ -3,7 +3,8 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -369,6 +370,24 @@ class MembershipQuerySet(models.QuerySet):
         """Memberships in force on that day (e.g. 31 December, for the yearly count)."""
         return self.filter(Q(starts_on__lte=day) & (Q(ends_on__isnull=True) | Q(ends_on__gt=day)))
 
+    def during_year(self, year: int) -> "MembershipQuerySet":
+        """Memberships in force on at least one day of the year."""
+        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        return self.filter(
+            Q(starts_on__lte=last) & (Q(ends_on__isnull=True) | Q(ends_on__gt=first))
+        )
+
+
+def membership_paths_refresh(organization: Organization) -> int:
+    """After the organization (and its subtree) moved: its memberships' paths follow."""
+    subtree = Organization.objects.subtree_of([organization])
+    new_path = Concat(
+        Subquery(Organization.objects.filter(pk=OuterRef("organization_id")).values("path")[:1]),
+        Cast("organization_id", models.CharField()),
+        Value("/"),
+    )
+    return Membership.objects.filter(organization__in=subtree).update(organization_path=new_path)
+
 
 class Membership(models.Model):
     """One stretch of a member's belonging to an organization; history is never overwritten."""
@@ -392,6 +411,14 @@ class Membership(models.Model):
     # membership and starts the new one on the same date.
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     end_reason = models.CharField(_("reason it ended"), max_length=200, blank=True)
+    # The organization's own path with itself at the end ("/1/2/5/"): "her membership lies in
+    # this subtree" is then a prefix an index seeks (federation.scope.member_scope_prefixes),
+    # without a join to the organizations. Kept in step when an organization moves.
+    organization_path = models.CharField(max_length=255, editable=False, default="")
+    # Whether she is in the organization's view through this membership: an open one, or
+    # one she held on the day she left. Ended by a move, by changing homes or by her coming
+    # back elsewhere, it no longer reaches (members.services keeps it).
+    reaches = models.BooleanField(default=True, editable=False)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -420,6 +447,20 @@ class Membership(models.Model):
         indexes = [
             models.Index(fields=["organization", "ends_on"], name="membership_org_idx"),
             models.Index(fields=["member", "scope", "ends_on"], name="membership_member_idx"),
+            # The scope rule as one condition: reaching memberships under a path prefix
+            # (LIKE '/1/2/5/%' with the pattern operator class), and the probe "does this
+            # member reach into that subtree" from the member's side.
+            models.Index(
+                fields=["organization_path", "member"],
+                name="membership_reach_path_idx",
+                opclasses=["varchar_pattern_ops", "int8_ops"],
+                condition=Q(reaches=True),
+            ),
+            models.Index(
+                fields=["member", "organization_path"],
+                name="membership_reach_member_idx",
+                condition=Q(reaches=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -427,6 +468,16 @@ class Membership(models.Model):
 
     def save(self, *args, **kwargs):
         self.scope = membership_scope_for(self.organization.kind)
+        self.organization_path = self.organization.descendant_path_prefix
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "ends_on" in update_fields:
+            # Open, or ended on the day she left. (Bulk updates in members.services set it
+            # themselves, by the same rule.)
+            self.reaches = self.ends_on is None or (
+                self.member.status == MemberStatus.LEFT and self.ends_on == self.member.left_on
+            )
+        if update_fields is not None and {"organization", "ends_on"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "scope", "organization_path", "reaches"}
         super().save(*args, **kwargs)
 
 

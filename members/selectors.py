@@ -18,7 +18,6 @@ from federation.scope import (
     User,
     can_see_id_numbers,
     organizations_changeable_by,
-    organizations_with_member_access,
 )
 from members import crypto
 from members.models import (
@@ -26,7 +25,6 @@ from members.models import (
     Member,
     Membership,
     MembershipScope,
-    MemberStatus,
     TransferRequest,
     TransferStatus,
     mask_mobile,
@@ -34,29 +32,43 @@ from members.models import (
 from members.validators import normalize_id_number, normalize_mobile
 
 
-def _members_in(scope: QuerySet[Organization]) -> QuerySet[Member]:
-    # A member who left is still seen by the federation she left; a member who moved away
-    # is seen by her new market only (her open membership), not by the one she left. One
-    # semi-join over memberships: an OR of EXISTS made PostgreSQL misjudge the rows by 20×.
-    # "Left" is her status: leaving ends every open membership (members.services), so a
-    # current member always has one.
-    reachable = Membership.objects.filter(organization__in=scope).filter(
-        Q(ends_on__isnull=True) | Q(member__status=MemberStatus.LEFT)
+def reaching_in(prefixes: list[str]) -> Q:
+    """Memberships through which she is in the view of these subtrees (path prefixes)."""
+    if not prefixes:
+        return Q(pk__in=[])
+    condition = Q(organization_path__startswith=prefixes[0])
+    for prefix in prefixes[1:]:
+        condition |= Q(organization_path__startswith=prefix)
+    return Q(reaches=True) & condition
+
+
+def _members_in(prefixes: list[str] | None, *, user: User) -> QuerySet[Member]:
+    # The scope rule, for every status:
+    # - a current member is seen through her open memberships (a market she moved away from
+    #   no longer sees her);
+    # - a member who left is seen through the memberships she held on the day she left, not
+    #   through every organization she ever belonged to (Membership.reaches);
+    # - a member whose personal data was erased is seen only by those who handle personal
+    #   data (district staff): nobody else needs the husk kept for the statistics.
+    # One semi-join on an indexed path prefix: no join to the organizations.
+    if prefixes is None:
+        return Member.objects.all()
+    members = Member.objects.filter(
+        pk__in=Membership.objects.filter(reaching_in(prefixes)).values("member")
     )
-    return Member.objects.filter(pk__in=reachable.values("member"))
+    if not scope.can_handle_personal_data(user):
+        members = members.filter(erased_at__isnull=True)
+    return members
 
 
 def members_visible_to(user: User) -> QuerySet[Member]:
-    """Members (current or past) whose current or last memberships lie in the user's scope."""
-    if user.is_authenticated and user.is_active and user.is_superuser:
-        return Member.objects.all()
-    return _members_in(organizations_with_member_access(user))
+    """Members (current or past) whose open memberships, or those she held when she left,
+    lie in the user's scope."""
+    return _members_in(scope.member_reading_prefixes(user), user=user)
 
 
 def members_changeable_by(user: User) -> QuerySet[Member]:
-    if user.is_authenticated and user.is_active and user.is_superuser:
-        return Member.objects.all()
-    return _members_in(organizations_changeable_by(user))
+    return _members_in(scope.member_changing_prefixes(user), user=user)
 
 
 def _reaching(member: Member) -> list[Organization]:
@@ -65,9 +77,7 @@ def _reaching(member: Member) -> list[Organization]:
     memberships = getattr(member, "history", None)
     if memberships is None:
         memberships = list(member.memberships.select_related("organization"))
-    if member.status == MemberStatus.LEFT:
-        return [m.organization for m in memberships]
-    return [m.organization for m in memberships if m.ends_on is None]
+    return [m.organization for m in memberships if m.reaches]
 
 
 # The fields of a member that people type in, in the order the form shows them. The member
@@ -118,8 +128,9 @@ def member_abilities(*, user: User, member: Member) -> MemberAbilities:
     """What the user may do with this member: pages show buttons by it, services refuse by
     it. Answered from the user's cached grants and the member's memberships."""
     reaching = _reaching(member)
-    see = any(scope.may_read_members_of(user, org) for org in reaching)
-    change = any(scope.may_change_members_of(user, org) for org in reaching)
+    erased_hidden = member.erased_at is not None and not scope.can_handle_personal_data(user)
+    see = not erased_hidden and any(scope.may_read_members_of(user, org) for org in reaching)
+    change = see and any(scope.may_change_members_of(user, org) for org in reaching)
     return MemberAbilities(
         see=see,
         change=change,
@@ -223,6 +234,13 @@ class DirectoryQuery:
     joined_year: int | None = None
     age_band: str = ""
     sort: str = DEFAULT_SORT
+    # From the yearly statistics (reports): members of the organization on a past day, or at
+    # any time during a year, so that a figure's link lists exactly the members it counts.
+    as_of: datetime.date | None = None
+    year: int | None = None
+    education: str = ""
+    left_year: int | None = None
+    honor_year: int | None = None
 
 
 def _search(members: QuerySet[Member], text: str, *, user: User) -> QuerySet[Member]:
@@ -254,7 +272,8 @@ def _search(members: QuerySet[Member], text: str, *, user: User) -> QuerySet[Mem
 def member_directory(*, user: User, query: DirectoryQuery) -> QuerySet[Member]:
     """The members a user may see, searched, filtered and sorted as the directory asks."""
     members = _search(members_visible_to(user), query.q, user=user)
-    if query.status in {"current", "left"}:
+    historical = query.as_of is not None or query.year is not None
+    if query.status in {"current", "left"} and not historical:
         members = members.filter(status=query.status)
     if query.organization is not None:
         # The organization and everything under it, resolved inside the query (no extra
@@ -263,9 +282,25 @@ def member_directory(*, user: User, query: DirectoryQuery) -> QuerySet[Member]:
         below = Concat(Subquery(chosen.values("path")), Value(str(query.organization)), Value("/"))
         subtree = Organization.objects.filter(Q(pk=query.organization) | Q(path__startswith=below))
         open_here = Membership.objects.filter(member=OuterRef("pk"), organization__in=subtree)
-        if query.status != "left":
+        if query.as_of is not None:
+            open_here = open_here.on(query.as_of)
+        elif query.year is not None:
+            open_here = open_here.during_year(query.year)
+        elif query.status != "left":
             open_here = open_here.filter(ends_on__isnull=True)
         members = members.filter(Exists(open_here))
+    elif query.as_of is not None:
+        members = members.filter(
+            Exists(Membership.objects.on(query.as_of).filter(member=OuterRef("pk")))
+        )
+    elif query.year is not None:
+        members = members.filter(
+            Exists(Membership.objects.during_year(query.year).filter(member=OuterRef("pk")))
+        )
+    if query.education:
+        members = members.filter(education="" if query.education == "none" else query.education)
+    if query.left_year:
+        members = members.filter(left_on__year=query.left_year)
     if query.occupation:
         members = members.filter(occupation=query.occupation)
     if query.political_status:
@@ -276,16 +311,17 @@ def member_directory(*, user: User, query: DirectoryQuery) -> QuerySet[Member]:
             offices = offices.filter(position=query.position)
         members = members.filter(Exists(offices))
     if query.honor:
-        members = members.filter(
-            Exists(Honor.objects.filter(member=OuterRef("pk"), kind=query.honor))
-        )
+        honors = Honor.objects.filter(member=OuterRef("pk"), kind=query.honor)
+        if query.honor_year:
+            honors = honors.filter(year=query.honor_year)
+        members = members.filter(Exists(honors))
     if query.tag:
         members = members.filter(tags__pk=query.tag)
     if query.joined_year:
         members = members.filter(joined_on__year=query.joined_year)
     if query.age_band in AGE_BANDS:
         youngest, oldest = AGE_BANDS[query.age_band]
-        today = timezone.localdate()
+        today = query.as_of or timezone.localdate()
         if youngest is not None:
             members = members.filter(birth_date__lte=_years_before(today, youngest))
         if oldest is not None:
@@ -415,6 +451,16 @@ def member_by_mobile_or_id(*, mobile: str = "", id_number: str = "", exclude_pk=
         if found:
             return found, "id_number"
     return None, None
+
+
+def current_market_of(member: Member) -> Organization | None:
+    """Her market now (one query)."""
+    membership = (
+        member.memberships.filter(ends_on__isnull=True, scope=MembershipScope.MARKET)
+        .select_related("organization")
+        .first()
+    )
+    return membership.organization if membership else None
 
 
 def market_federations_changeable_by(user: User) -> QuerySet[Organization]:

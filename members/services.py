@@ -4,6 +4,7 @@ leaves a record of who did it."""
 
 import datetime
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AccessEvent, AccessKind, ChangeRecord
 from audit.services import access_record, change_record, change_record_fields
+from common import ratelimit
 from federation import scope
 from federation.models import Organization
 from members.counts import counts_kept
@@ -33,9 +35,11 @@ from members.models import (
 from members.selectors import (
     SECRET_FIELDS,
     creatable_member_fields,
+    current_market_of,
     member_abilities,
     member_by_mobile_or_id,
     members_changeable_by,
+    members_visible_to,
     transfer_abilities,
 )
 
@@ -163,6 +167,68 @@ def member_erase(*, member: Member, by: AbstractBaseUser, request=None) -> Membe
     member.tags.clear()
     access_record(kind=AccessKind.PERSONAL_DATA_ERASURE, request=request, user=by, target=member)
     return member
+
+
+# --- Is this number already registered? -------------------------------------------------------
+
+# Look-ups that find a member the user may not see, per user and hour: enough for a chair
+# registering her market's people, too few to look up the district by number.
+DUPLICATE_LOOKUP_LIMIT = 20
+DUPLICATE_LOOKUP_WINDOW = 3600
+
+
+@dataclass(frozen=True)
+class DuplicateAnswer:
+    """What the user is told about a number already held by a current member."""
+
+    member: Member | None  # only when she may see her; never the other market's member
+    field: str  # "mobile" or "id_number"
+    market: Organization | None  # where the holder is a current member
+    elsewhere: bool  # held by a member outside her view: ask for her transfer
+    limited: bool = False  # too many look-ups: nothing is answered
+
+    @property
+    def found(self) -> bool:
+        return bool(self.field)
+
+
+NO_DUPLICATE = DuplicateAnswer(member=None, field="", market=None, elsewhere=False)
+
+
+def member_duplicate_lookup(
+    *, by: AbstractBaseUser, mobile: str = "", id_number: str = "", exclude_pk=None, request=None
+) -> DuplicateAnswer:
+    """Whether a current member already holds this mobile or ID number.
+
+    A member the user may see is named. A member elsewhere is not: the answer is her market
+    only ("ask for her transfer"), each such answer is recorded, and a user gets at most
+    DUPLICATE_LOOKUP_LIMIT of them an hour, so that the form is no directory by number."""
+    holder, field = member_by_mobile_or_id(
+        mobile=mobile, id_number=id_number, exclude_pk=exclude_pk
+    )
+    if holder is None:
+        return NO_DUPLICATE
+    market = current_market_of(holder)
+    if members_visible_to(by).filter(pk=holder.pk).exists():
+        return DuplicateAnswer(member=holder, field=field, market=market, elsewhere=False)
+    if not ratelimit.allow(
+        f"duplicate-lookup:{by.pk}", limit=DUPLICATE_LOOKUP_LIMIT, window=DUPLICATE_LOOKUP_WINDOW
+    ):
+        access_record(
+            kind=AccessKind.DUPLICATE_LOOKUP,
+            request=request,
+            user=by,
+            detail={"refused": "rate limit", "field": field},
+        )
+        return DuplicateAnswer(member=None, field=field, market=None, elsewhere=True, limited=True)
+    access_record(
+        kind=AccessKind.DUPLICATE_LOOKUP,
+        request=request,
+        user=by,
+        target=holder,
+        detail={"field": field, "market": market.name if market else ""},
+    )
+    return DuplicateAnswer(member=None, field=field, market=market, elsewhere=True)
 
 
 # --- Registering and correcting members ----------------------------------------------------
@@ -317,9 +383,10 @@ def member_restore(
         raise ValidationError(_("Her personal data was erased; register her anew."))
     holder, field = member_by_mobile_or_id(mobile=member.mobile, id_number=member.id_number)
     if holder is not None:
+        # Not named: she may be another market's member.
         raise ValidationError(
-            _("%(name)s, a current member, now has this %(field)s.")
-            % {"name": holder.name, "field": Member._meta.get_field(field).verbose_name}
+            _("A current member now has this %(field)s.")
+            % {"field": Member._meta.get_field(field).verbose_name}
         )
     with counts_kept([member.pk]):
         member.status = MemberStatus.CURRENT
@@ -327,6 +394,8 @@ def member_restore(
         member.left_reason = ""
         member.version += 1
         member.save(update_fields=["status", "left_on", "left_reason", "version", "updated_at"])
+        # Current again: she is seen where she is now, no longer where she left from.
+        member.memberships.filter(reaches=True).update(reaches=False)
         Membership.objects.create(member=member, organization=market, starts_on=restored_on)
     change_record(
         target=member,
@@ -440,12 +509,17 @@ def transfer_confirm(*, transfer: TransferRequest, by: AbstractBaseUser) -> Tran
     with counts_kept([member.pk]):
         old.ends_on = transfer.effective_on
         old.end_reason = f"调至{transfer.to_organization}"
-        old.save(update_fields=["ends_on", "end_reason"])
+        old.reaches = False  # the market she moved away from no longer sees her
+        old.save(update_fields=["ends_on", "end_reason", "reaches"])
         # Her homes belong to the market she leaves: those memberships end with it.
         from_subtree = Organization.objects.subtree_of([transfer.from_organization])
         member.memberships.filter(
             ends_on__isnull=True, scope=MembershipScope.HOME, organization__in=from_subtree
-        ).update(ends_on=transfer.effective_on, end_reason=f"调至{transfer.to_organization}")
+        ).update(
+            ends_on=transfer.effective_on,
+            end_reason=f"调至{transfer.to_organization}",
+            reaches=False,
+        )
         Membership.objects.create(
             member=member, organization=transfer.to_organization, starts_on=transfer.effective_on
         )
@@ -496,12 +570,28 @@ def transfer_decline(
 # --- Bulk actions on a selection -------------------------------------------------------
 
 
-def _changeable_ids(members: QuerySet, by: AbstractBaseUser) -> list[int]:
+def _changeable_ids(members: QuerySet, by: AbstractBaseUser, expected: int | None) -> list[int]:
     """The selected members' ids, refused as a whole if any of them is outside what the
-    user may change (the selection is made within her scope; a crafted one is not)."""
+    user may change (the selection is made within her scope; a crafted one is not), or if
+    they are not as many as she confirmed ("all 216 matching members")."""
     outside = members.exclude(pk__in=members_changeable_by(by).values("pk"))
     scope.require(not outside.exists())
-    return list(members.order_by("pk").values_list("pk", flat=True))
+    ids = list(members.order_by("pk").values_list("pk", flat=True))
+    if expected is not None and len(ids) != expected:
+        raise ValidationError(
+            _(
+                "You confirmed %(expected)d members, but %(count)d match now. Nothing was "
+                "changed: look at the list again and repeat the action."
+            )
+            % {"expected": expected, "count": len(ids)}
+        )
+    return ids
+
+
+def members_bulk_count(*, members: QuerySet, by: AbstractBaseUser, expected: int | None) -> int:
+    """How many members a bulk action on this selection would act on, as the confirmation
+    page states it; refused (ValidationError) if that is no longer the number she saw."""
+    return len(_changeable_ids(members, by, expected))
 
 
 def _lock_members(ids: list[int]) -> None:
@@ -511,11 +601,16 @@ def _lock_members(ids: list[int]) -> None:
 
 
 @transaction.atomic
-def members_add_tag(*, members: QuerySet, tag_name: str, by: AbstractBaseUser) -> int:
+def members_add_tag(
+    *, members: QuerySet, tag_name: str, by: AbstractBaseUser, expected: int | None = None
+) -> int:
     """Tag the members, creating the tag if it is new (only for those who may edit)."""
     scope.require(scope.has_editing_role(by))
-    ids = _changeable_ids(members, by)
-    tag, _created = Tag.objects.get_or_create(name=tag_name.strip())
+    ids = _changeable_ids(members, by, expected)
+    name = tag_name.strip()
+    if not ids or not name:
+        return 0  # no tag is created for nobody
+    tag, _created = Tag.objects.get_or_create(name=name)
     through = Member.tags.through
     tagged = set(
         through.objects.filter(tag=tag, member_id__in=ids).values_list("member_id", flat=True)
@@ -527,9 +622,11 @@ def members_add_tag(*, members: QuerySet, tag_name: str, by: AbstractBaseUser) -
 
 
 @transaction.atomic
-def members_remove_tag(*, members: QuerySet, tag_name: str, by: AbstractBaseUser) -> int:
+def members_remove_tag(
+    *, members: QuerySet, tag_name: str, by: AbstractBaseUser, expected: int | None = None
+) -> int:
     scope.require(scope.has_editing_role(by))
-    ids = _changeable_ids(members, by)
+    ids = _changeable_ids(members, by, expected)
     tag = Tag.objects.filter(name=tag_name.strip()).first()
     if tag is None:
         return 0
@@ -544,11 +641,16 @@ def members_remove_tag(*, members: QuerySet, tag_name: str, by: AbstractBaseUser
 
 @transaction.atomic
 def members_assign_home(
-    *, members: QuerySet, home: Organization, starts_on: datetime.date, by: AbstractBaseUser
+    *,
+    members: QuerySet,
+    home: Organization,
+    starts_on: datetime.date,
+    by: AbstractBaseUser,
+    expected: int | None = None,
 ) -> int:
     """Put current members into a women's home or micro-home (leaving their other homes)."""
     scope.require(scope.may_change_members_of(by, home))
-    selected = _changeable_ids(members, by)
+    selected = _changeable_ids(members, by, expected)
     already_there = Membership.objects.filter(
         member=OuterRef("pk"), organization=home, ends_on__isnull=True
     )
@@ -561,11 +663,17 @@ def members_assign_home(
     with counts_kept(ids):
         Membership.objects.filter(
             member_id__in=ids, scope=MembershipScope.HOME, ends_on__isnull=True
-        ).exclude(starts_on__gt=starts_on).update(ends_on=starts_on, end_reason=f"转入{home}")
+        ).exclude(starts_on__gt=starts_on).update(
+            ends_on=starts_on, end_reason=f"转入{home}", reaches=False
+        )
         Membership.objects.bulk_create(
             [
                 Membership(
-                    member_id=pk, organization=home, starts_on=starts_on, scope=MembershipScope.HOME
+                    member_id=pk,
+                    organization=home,
+                    organization_path=home.descendant_path_prefix,
+                    starts_on=starts_on,
+                    scope=MembershipScope.HOME,
                 )
                 for pk in ids
             ]
@@ -576,9 +684,14 @@ def members_assign_home(
 
 @transaction.atomic
 def members_mark_left(
-    *, members: QuerySet, left_on: datetime.date, reason: str, by: AbstractBaseUser
+    *,
+    members: QuerySet,
+    left_on: datetime.date,
+    reason: str,
+    by: AbstractBaseUser,
+    expected: int | None = None,
 ) -> int:
-    selected = _changeable_ids(members, by)
+    selected = _changeable_ids(members, by, expected)
     # Members whose current membership began after that date are left out, not cut short.
     started_later = Membership.objects.filter(
         member=OuterRef("pk"), ends_on__isnull=True, starts_on__gt=left_on

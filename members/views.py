@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -11,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.models import AccessKind
 from audit.services import access_record, get_visible_or_404
 from common.htmx import fragment_or_page
+from common.parsing import id_or_400
 from federation import choices
 from federation.models import Organization
 from federation.scope import can_see_id_numbers, has_editing_role
@@ -104,41 +107,75 @@ def member_bulk(request: HttpRequest) -> HttpResponse:
                 messages.error(request, error)
         return redirect(back)
     data = form.cleaned_data
+    query = DirectoryQuery()
+    expected = None
+    if data["everything"]:
+        # "Everything matching" acts on what the page showed: a search or filter the
+        # directory refuses (another market, too long a search) refuses the action, instead
+        # of being dropped and leaving "everything" to mean all her members.
+        directory = _directory_form(request, QueryDict(request.POST.get("query", "")))
+        if not directory.is_valid():
+            messages.error(request, _("The search or filters are not valid: nothing was changed."))
+            return redirect(back)
+        query = directory.query()
+        expected = data["expected"]
     chosen = selectors.members_from_selection(
         user=request.user,
         ids=data["ids"],
         everything=data["everything"],
-        query=_directory_query(request, request.POST.get("query", "")),
+        query=query,
         changeable=True,
     )
     action = data["action"]
     if data["everything"] and request.POST.get("confirmed") != "1":
-        # "Everything matching" can be hundreds of women: say how many, and ask first.
+        # "Everything matching" can be hundreds of women: say how many, and ask first. The
+        # number she saw on the list must still be the number matching (issue 8); the one
+        # she confirms here travels on as the number the action must act on.
+        try:
+            count = services.members_bulk_count(members=chosen, by=request.user, expected=expected)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect(back)
         context = {
-            "count": chosen.count(),
+            "count": count,
             "action_label": dict(form.fields["action"].choices)[action],
             "posted": [
                 (key, value)
                 for key in ("action", "everything", "query", "tag", "home", "on", "reason")
                 for value in request.POST.getlist(key)
-            ],
+            ]
+            + [("expected", str(count))],
             "back": back,
             "data": data,
         }
         return render(request, "members/member_bulk_confirm.html", context)
-    if action == "add_tag":
-        count = services.members_add_tag(members=chosen, tag_name=data["tag"], by=request.user)
-    elif action == "remove_tag":
-        count = services.members_remove_tag(members=chosen, tag_name=data["tag"], by=request.user)
-    elif action == "assign_home":
-        home = Organization.objects.get(pk=data["home"])  # one of her changeable homes
-        count = services.members_assign_home(
-            members=chosen, home=home, starts_on=data["on"], by=request.user
-        )
-    else:
-        count = services.members_mark_left(
-            members=chosen, left_on=data["on"], reason=data["reason"], by=request.user
-        )
+    try:
+        if action == "add_tag":
+            count = services.members_add_tag(
+                members=chosen, tag_name=data["tag"], by=request.user, expected=expected
+            )
+        elif action == "remove_tag":
+            count = services.members_remove_tag(
+                members=chosen, tag_name=data["tag"], by=request.user, expected=expected
+            )
+        elif action == "assign_home":
+            home = Organization.objects.get(pk=data["home"])  # one of her changeable homes
+            count = services.members_assign_home(
+                members=chosen, home=home, starts_on=data["on"], by=request.user, expected=expected
+            )
+        else:
+            count = services.members_mark_left(
+                members=chosen,
+                left_on=data["on"],
+                reason=data["reason"],
+                by=request.user,
+                expected=expected,
+            )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(back)
     messages.success(request, _("%(count)d members updated.") % {"count": count})
     return redirect(back)
 
@@ -149,11 +186,6 @@ def _directory_form(request: HttpRequest, data) -> DirectoryForm:
         organizations=choices.visible_organization_choices(request.user),
         tags=tag_choices(),
     )
-
-
-def _directory_query(request: HttpRequest, encoded: str) -> DirectoryQuery:
-    """The directory's search and filters, as carried in a page's query string."""
-    return _directory_form(request, QueryDict(encoded)).query()
 
 
 # --- One member ---------------------------------------------------------------------------
@@ -177,7 +209,8 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "member": member,
         "market": selectors.current_market(member),
         "homes": selectors.current_homes(member),
-        # Masked for everybody: full numbers only through a recorded "显示".
+        # Masked for everybody: full numbers only through a recorded "显示" (and never for
+        # an erased member, whoever reads it).
         "changes": selectors.member_history(member, reveal_mobile=False),
         "can": can,
         "can_change": can.change,
@@ -199,7 +232,8 @@ def member_unmask(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     if field == "id_number" and not can_see_id_numbers(request.user):
         raise PermissionDenied
     member = _member_or_404(request, pk, changeable=field != "id_number")
-    reveal = request.POST.get("hide") != "1"
+    # An erased member's old numbers stay masked, whoever asks (nothing to reveal or record).
+    reveal = request.POST.get("hide") != "1" and member.erased_at is None
     if field == "history":
         if reveal:
             access_record(
@@ -278,6 +312,7 @@ def member_create(request: HttpRequest) -> HttpResponse:
         allowed=allowed,
         market=market,
         initial={"joined_on": timezone.localdate()},
+        duplicate_check=_duplicate_check(request),
     )
     if request.method == "POST" and place.is_valid() and form.is_valid():
         values = form.changed_values()
@@ -297,27 +332,21 @@ def member_create(request: HttpRequest) -> HttpResponse:
 
 
 def _form_context(request, form, *, place=None, member=None) -> dict:
-    duplicate = form.duplicate
-    visible = (
-        duplicate is not None
-        and selectors.members_visible_to(request.user).filter(pk=duplicate.pk).exists()
-    )
-    duplicate_market = None
-    if duplicate is not None:
-        duplicate_market = (
-            duplicate.memberships.filter(ends_on__isnull=True, scope="market")
-            .select_related("organization")
-            .first()
-        )
+    answer = form.duplicate
     return {
         "form": form,
         "place": place,
         "member": member,
-        "duplicate": duplicate,
-        "duplicate_visible": visible,
-        "duplicate_market": duplicate_market.organization if duplicate_market else None,
-        "can_pull": duplicate is not None and not visible and duplicate_market is not None,
+        "duplicate": answer,
+        "can_pull": answer is not None
+        and answer.elsewhere
+        and not answer.limited
+        and answer.market is not None,
     }
+
+
+def _duplicate_check(request: HttpRequest):
+    return functools.partial(services.member_duplicate_lookup, by=request.user, request=request)
 
 
 @require_http_methods(["GET", "POST"])
@@ -334,6 +363,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         instance=member,
         allowed=selectors.editable_member_fields(request.user),
         market=market,
+        duplicate_check=_duplicate_check(request),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -442,21 +472,27 @@ def member_transfer_in(request: HttpRequest) -> HttpResponse:
     if not markets.exists():
         raise PermissionDenied
     target = request.POST.get("to_organization") or request.POST.get("market", "")
-    if not target.isdigit():
-        return HttpResponse(status=400)
-    to_organization = get_visible_or_404(request, markets, pk=target)
-    # Only a well-formed number is looked up (no NUL, no ten-thousand digits reach the DB).
+    to_organization = get_visible_or_404(request, markets, pk=id_or_400(target))
+    # Only a well-formed number is looked up (no ten-thousand digits reach the database).
     mobile = normalize_mobile(request.POST.get("mobile", ""))
     mobile = mobile if MOBILE_RE.fullmatch(mobile) else ""
     id_number = ""
     if can_see_id_numbers(request.user):
         id_number = normalize_id_number(request.POST.get("id_number", ""))
         id_number = id_number if ID_NUMBER_RE.fullmatch(id_number) else ""
-    member, _field = selectors.member_by_mobile_or_id(mobile=mobile, id_number=id_number)
     problems: list[str] = []
-    if member is None:
+    answer = services.NO_DUPLICATE
+    if mobile or id_number:
+        # The same look-up as the form's: recorded, limited per user, never naming her.
+        answer = services.member_duplicate_lookup(
+            by=request.user, mobile=mobile, id_number=id_number, request=request
+        )
+    if not answer.found:
         problems.append(_("No current member has this number."))
+    elif answer.limited:
+        problems.append(_("You have looked up too many numbers in the last hour. Try again later."))
     else:
+        member, _field = selectors.member_by_mobile_or_id(mobile=mobile, id_number=id_number)
         try:
             services.transfer_request(
                 member=member,
@@ -471,6 +507,8 @@ def member_transfer_in(request: HttpRequest) -> HttpResponse:
     if not problems:
         messages.success(request, _("Transfer requested; her current market confirms it."))
         return redirect("transfer_list")
+    # Nothing she typed is lost: the whole form comes back with what went wrong. (No second
+    # duplicate look-up here: the one above is the one recorded and counted.)
     place = MemberCreatePlaceForm(
         request.POST, markets=markets, homes=selectors.homes_changeable_by(request.user)
     )
@@ -490,8 +528,16 @@ def member_transfer_in(request: HttpRequest) -> HttpResponse:
 @require_GET
 def transfer_list(request: HttpRequest) -> HttpResponse:
     transfers = list(selectors.transfers_for(request.user))
+    # A member asked for from another market is not named to the asking side until her
+    # market confirms the transfer.
+    visible = set(
+        selectors.members_visible_to(request.user)
+        .filter(pk__in=[t.member_id for t in transfers])
+        .values_list("pk", flat=True)
+    )
     for transfer in transfers:
         transfer.can = selectors.transfer_abilities(user=request.user, transfer=transfer)
+        transfer.member_visible = transfer.member_id in visible
     return render(request, "members/transfer_list.html", {"transfers": transfers})
 
 

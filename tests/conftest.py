@@ -147,3 +147,12 @@ def outsider(db):
 def fast_password_hashing(settings):
     # Production hashes with PBKDF2 (slow on purpose); tests log in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Each test starts with no look-ups counted (the counters live in the shared cache)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

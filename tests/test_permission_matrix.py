@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from federation.models import Position
 from members.models import TransferRequest
+from reports import services
 from tests.factories import MarketFactory, OfficeFactory, TermFactory
 
 OK = {200, 302, 400}
@@ -20,16 +21,24 @@ DENIED = {403, 404}
 
 # What each persona may do with the objects of side "a" (market A, 邵兴城) and "b" (market B).
 SCOPES = {
-    "district_staff": {"see": "ab", "change": "ab", "administer": "ab", "log": True},
-    "chair_a": {"see": "a", "change": "a", "administer": "", "log": False},
-    "chair_b": {"see": "b", "change": "b", "administer": "", "log": False},
-    "viewer": {"see": "ab", "change": "", "administer": "", "log": False},
+    "district_staff": {
+        "see": "ab",
+        "change": "ab",
+        "administer": "ab",
+        "log": True,
+        "counsel": "ab",
+    },
+    "chair_a": {"see": "a", "change": "a", "administer": "", "log": False, "counsel": ""},
+    "chair_b": {"see": "b", "change": "b", "administer": "", "log": False, "counsel": ""},
+    "viewer": {"see": "ab", "change": "", "administer": "", "log": False, "counsel": ""},
 }
 
 
 @dataclass
 class Rule:
-    level: str  # public | login | see | change | administer | create | log | superuser
+    # public | login | see | change | administer | create | log | superuser
+    # | counsel (counsellors and district staff) | assigned_counsellor (her own request only)
+    level: str
     method: str = "get"
     data: dict | None = None
     kwargs: str = ""  # which objects fill the URL: "org", "member", "office", "grant", ...
@@ -39,6 +48,8 @@ RULES = {
     # accounts
     "login": Rule("public"),
     "login_verify": Rule("public"),
+    # The language switch works before logging in (issue 8).
+    "set_language": Rule("public", method="post", data={"language": "en"}),
     "logout": Rule("login", method="post"),
     "password_change": Rule("login"),
     "second_factor": Rule("login"),
@@ -78,6 +89,41 @@ RULES = {
     "transfer_list": Rule("login"),
     "member_transfer_in": Rule("create", method="post", data={"mobile": "13000000000"}),
     "transfer_decide": Rule("change", method="post", kwargs="transfer", data={"decision": "?"}),
+    # work (issue 12)
+    "activity_list": Rule("login"),
+    "activity_create": Rule("create"),
+    "activity_detail": Rule("see", kwargs="activity"),
+    "activity_member_search": Rule("change", kwargs="activity", data={"q": "z"}),
+    "activity_attendee_add": Rule("change", method="post", kwargs="activity", data={"member": "x"}),
+    "activity_attendee_remove": Rule("change", method="post", kwargs="activity,attendance"),
+    "activity_checkin": Rule("public", kwargs="checkin"),
+    "deed_list": Rule("login"),
+    "deed_create": Rule("create"),
+    "deed_done": Rule("change", method="post", kwargs="deed"),
+    "job_list": Rule("login"),
+    "job_create": Rule("create"),
+    "job_filled": Rule("change", method="post", kwargs="job", data={"filled": "0"}),
+    "jobs_public": Rule("public"),
+    "donation_list": Rule("login"),
+    "donation_create": Rule("create"),
+    # counselling (issue 12): requests for counsellors and district staff only
+    "counselling_intake": Rule("public", kwargs="intake"),
+    "counselling_intake_done": Rule("public", kwargs="intake"),
+    "counselling_poster": Rule("change", kwargs="org"),
+    "counselling_requests": Rule("counsel"),
+    "counselling_roster": Rule("counsel"),
+    "counselling_request": Rule("counsel", kwargs="request"),
+    "counselling_assign": Rule("counsel", method="post", kwargs="request", data={}),
+    "counselling_called_back": Rule("assigned_counsellor", method="post", kwargs="request"),
+    "counselling_close": Rule("assigned_counsellor", method="post", kwargs="request"),
+    # reports (yearly statistics)
+    "statistics": Rule("login"),
+    "statistics_report": Rule("see", kwargs="org"),
+    "statistics_export": Rule("see", method="post", kwargs="org", data={"year": "2026"}),
+    "statistics_exports": Rule("see", kwargs="org"),
+    "statistics_export_download": Rule("see", kwargs="org,export"),
+    "statistics_confirm": Rule("change", method="post", kwargs="org", data={"year": "2026"}),
+    "statistics_close": Rule("administer", kwargs="org"),
 }
 
 
@@ -92,8 +138,9 @@ def url_patterns(resolver=None, prefix=""):
 
 
 @pytest.fixture
-def sides(district, chair_a, chair_b):
+def sides(district, chair_a, chair_b, settings, tmp_path):
     """Objects of side a and side b, of every kind a URL takes."""
+    settings.MEDIA_ROOT = tmp_path  # the workbooks built below
     third = MarketFactory(name="大汉悦中心", cluster=district.cluster).federation
     objects = {}
     for side, market, member, chair in (
@@ -115,8 +162,64 @@ def sides(district, chair_a, chair_b):
             "office_id": office.pk,
             "grant": chair.role_grants.get().pk,
             "transfer": transfer.pk,
+            "export": _built_export(market, chair).pk,
         }
+        objects[side].update(_work_objects(market, member))
     return objects
+
+
+def _work_objects(market, member) -> dict:
+    from django.utils import timezone
+
+    from counselling.models import CounsellingService, IntakePoint
+    from counselling.services import request_submit
+    from work.models import Activity, Attendance, Deed, JobPosting
+
+    start = timezone.now() - datetime.timedelta(hours=1)
+    activity = Activity.objects.create(
+        organization=market,
+        kind="training",
+        title="直播带货培训",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=3),
+        venue_address="三楼",
+    )
+    attendance = Attendance.objects.create(activity=activity, member=member, source="added")
+    deed = Deed.objects.create(organization=market, title="修缮", done_on=datetime.date(2026, 5, 1))
+    job = JobPosting.objects.create(
+        organization=market,
+        employer="丹丹童装",
+        position="主播",
+        openings=2,
+        posted_on=datetime.date(2026, 5, 1),
+        contact="王经理",
+    )
+    service, _ = CounsellingService.objects.get_or_create(
+        name="心理咨询", kind="psychological", organization=market.parent
+    )
+    intake = IntakePoint.objects.create(organization=market)
+    request = request_submit(
+        intake=intake,
+        service=service,
+        slot=None,
+        form_of_address="王姐",
+        mobile="13800001111",
+        consent=True,
+    )
+    return {
+        "activity": activity.pk,
+        "attendance": attendance.pk,
+        "checkin": activity.checkin_token,
+        "deed": deed.pk,
+        "job": job.pk,
+        "intake": intake.token,
+        "request": request.pk,
+    }
+
+
+def _built_export(organization, user):
+    export = services.workbook_export_request(organization=organization, year=2025, by=user)
+    return services.workbook_export_build(export_id=export.pk)
 
 
 def build_url(route: str, kwargs: str, objects: dict) -> str:
@@ -128,7 +231,12 @@ def build_url(route: str, kwargs: str, objects: dict) -> str:
         "office": objects["office"],
         "grant": objects["grant"],
         "transfer": objects["transfer"],
+        "export": objects["export"],
         "field": "mobile",
+        **{
+            key: objects[key]
+            for key in ("activity", "attendance", "checkin", "deed", "job", "intake", "request")
+        },
     }
     # Fill the route's converters in order with the objects the rule names.
     import re
@@ -145,8 +253,10 @@ def allowed(level: str, persona: str, side: str) -> bool:
         return True
     if level == "log":
         return scope["log"]
-    if level == "superuser":
+    if level in {"superuser", "assigned_counsellor"}:
         return False
+    if level == "counsel" and side == "-":
+        return bool(scope["counsel"])
     if level == "create":
         return bool(scope["change"])
     return side in scope[level]
@@ -186,4 +296,126 @@ def test_permission_matrix(persona, request, sides):
                 failures.append(
                     f"{persona} {rule.method.upper()} {url} ({name}, side {side}): {status}"
                 )
+    assert not failures, "\n".join(failures)
+
+
+# --- Members in every history shape (issue 8) ------------------------------------------------
+#
+# A member is seen through her open memberships; a member who left through the memberships she
+# held on the day she left (not every organization she ever belonged to); an erased member
+# only by those who handle personal data. Each shape says which personas see her.
+
+SHAPE_VIEWERS = {
+    "current_in_a": {"district_staff", "chair_a", "viewer"},
+    "left_in_a": {"district_staff", "chair_a", "viewer"},
+    "moved_a_to_b": {"district_staff", "chair_b", "viewer"},
+    "moved_a_to_b_then_left": {"district_staff", "chair_b", "viewer"},
+    "left_in_a_restored_in_b": {"district_staff", "chair_b", "viewer"},
+    "erased_in_a": {"district_staff"},
+}
+SHAPE_CHANGERS = {
+    "current_in_a": {"district_staff", "chair_a"},
+    "left_in_a": {"district_staff", "chair_a"},
+    "moved_a_to_b": {"district_staff", "chair_b"},
+    "moved_a_to_b_then_left": {"district_staff", "chair_b"},
+    "left_in_a_restored_in_b": {"district_staff", "chair_b"},
+    "erased_in_a": {"district_staff"},
+}
+SHAPE_PERSONAS = ["district_staff", "chair_a", "chair_b", "viewer", "counsellor", "outsider"]
+
+
+@pytest.fixture
+def shapes(district, district_staff, time_machine):
+    """One member per history shape, each made through the services as the product does."""
+    from members import services
+    from members.models import TransferRequest
+    from tests.factories import MemberFactory, MembershipFactory
+
+    time_machine.move_to(datetime.datetime(2026, 11, 30, 10, 0), tick=True)
+    market_a, market_b = district.market_a.federation, district.market_b.federation
+    made = {}
+    for index, shape in enumerate(SHAPE_VIEWERS):
+        member = MemberFactory(name=f"历史{index}号")
+        MembershipFactory(member=member, organization=market_a)
+        made[shape] = member
+    by = district_staff
+
+    def move(member):
+        transfer = services.transfer_request(
+            member=member,
+            to_organization=market_b,
+            effective_on=datetime.date(2024, 3, 1),
+            reason="",
+            by=by,
+            by_receiver=False,
+        )
+        services.transfer_confirm(transfer=TransferRequest.objects.get(pk=transfer.pk), by=by)
+
+    services.member_mark_left(
+        member=made["left_in_a"], left_on=datetime.date(2025, 1, 1), reason="x", by=by
+    )
+    move(made["moved_a_to_b"])
+    move(made["moved_a_to_b_then_left"])
+    services.member_mark_left(
+        member=made["moved_a_to_b_then_left"], left_on=datetime.date(2025, 5, 1), reason="x", by=by
+    )
+    services.member_mark_left(
+        member=made["left_in_a_restored_in_b"],
+        left_on=datetime.date(2025, 1, 1),
+        reason="x",
+        by=by,
+    )
+    made["left_in_a_restored_in_b"].refresh_from_db()
+    services.member_restore(
+        member=made["left_in_a_restored_in_b"],
+        market=market_b,
+        restored_on=datetime.date(2026, 2, 1),
+        by=by,
+    )
+    services.member_erase(member=made["erased_in_a"], by=by)
+    for shape in made:
+        made[shape].refresh_from_db()
+    return made
+
+
+@pytest.mark.parametrize("persona", SHAPE_PERSONAS)
+def test_members_in_every_history_shape(persona, request, shapes):
+    from members.selectors import member_abilities, members_changeable_by, members_visible_to
+
+    user = request.getfixturevalue(persona)
+    client = Client()
+    client.force_login(user)
+    failures = []
+    visible = set(members_visible_to(user).values_list("pk", flat=True))
+    changeable = set(members_changeable_by(user).values_list("pk", flat=True))
+    listing = client.get("/members/", {"status": "all"}).content.decode()
+    for shape, member in shapes.items():
+        sees = persona in SHAPE_VIEWERS[shape]
+        changes = persona in SHAPE_CHANGERS[shape]
+        can = member_abilities(user=user, member=member)
+        detail = client.get(f"/members/{member.pk}/").status_code
+        unmask = client.post(f"/members/{member.pk}/unmask/mobile/").status_code
+        observed = {
+            "selector sees": member.pk in visible,
+            "selector changes": member.pk in changeable,
+            "abilities see": can.see,
+            "abilities change": can.change,
+            "detail page": detail == 200,
+            "unmask": unmask == 200,
+            "directory": member.name in listing and not member.erased_at,
+        }
+        expected = {
+            "selector sees": sees,
+            "selector changes": changes,
+            "abilities see": sees,
+            "abilities change": changes,
+            "detail page": sees,
+            "unmask": changes,
+            "directory": sees and not member.erased_at,
+        }
+        for what, value in observed.items():
+            if value != expected[what]:
+                failures.append(f"{persona} · {shape} · {what}: {value}, expected {expected[what]}")
+        if not sees:
+            assert detail == 404, (persona, shape, detail)
     assert not failures, "\n".join(failures)

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import axe_check, new_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -13,7 +14,7 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, 
 def test_staff_logs_in_and_sees_the_dashboard_counts(
     browser, live_server, district, district_staff, artifacts_dir, viewport
 ):
-    context = browser.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN")
+    context = new_context(browser, viewport=VIEWPORTS[viewport])
     page = context.new_page()
     console_errors: list[str] = []
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
@@ -36,6 +37,7 @@ def test_staff_logs_in_and_sees_the_dashboard_counts(
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= VIEWPORTS[viewport]["width"]
     page.screenshot(path=f"{artifacts_dir}/dashboard-{viewport}.png", full_page=True)
+    axe_check(page)
 
     # The tree opens down to the markets (issue 9); a market expands with htmx.
     page.get_by_role("link", name="组织架构").click()
@@ -45,13 +47,15 @@ def test_staff_logs_in_and_sees_the_dashboard_counts(
     page.get_by_role("link", name="邵兴城妇女之家").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS[viewport]["width"]
     page.screenshot(path=f"{artifacts_dir}/tree-{viewport}.png", full_page=True)
+    axe_check(page)
     # The CSP allows every script we serve: no violation reached the console.
     assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
     context.close()
 
 
 def test_chair_switches_to_english(browser, live_server, district, chair_a):
-    page = browser.new_page(viewport=VIEWPORTS["phone"])
+    context = new_context(browser, viewport=VIEWPORTS["phone"])
+    page = context.new_page()
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("用户名").fill("chair_a")
     page.get_by_label("密码").fill(PASSWORD)
@@ -63,4 +67,5 @@ def test_chair_switches_to_english(browser, live_server, district, chair_a):
     page.get_by_role("button", name="English").click()
     page.get_by_text("Current members").first.wait_for()
     assert page.locator("html").get_attribute("lang") == "en"
-    page.close()
+    axe_check(page)
+    context.close()

@@ -3,17 +3,9 @@ history cache here), and must get the whole page, layout and all, not the bare f
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.e2e.conftest import axe_check, log_in, new_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def whole_page(page) -> bool:
@@ -30,7 +22,8 @@ def whole_page(page) -> bool:
 def test_back_after_a_filter_brings_back_the_whole_page(
     browser, live_server, district, district_staff, start, filter_label, value, expect_in_url
 ):
-    page = browser.new_page()
+    context = new_context(browser)
+    page = context.new_page()
     log_in(page, live_server, "district_staff")
     page.goto(f"{live_server.url}{start}")
     page.wait_for_load_state("networkidle")
@@ -49,7 +42,8 @@ def test_back_after_a_filter_brings_back_the_whole_page(
     page.wait_for_load_state("networkidle")
     assert whole_page(page), page.content()[:500]
     assert page.get_by_label(filter_label).input_value() == value
-    page.close()
+    axe_check(page)
+    context.close()
 
 
 def test_back_between_two_filters_restores_the_whole_page(
@@ -57,7 +51,8 @@ def test_back_between_two_filters_restores_the_whole_page(
 ):
     """Back within the page: htmx asks the server to restore the earlier URL (it keeps no
     history cache) and puts the answer in place of <body>: it must be the whole page."""
-    page = browser.new_page()
+    context = new_context(browser)
+    page = context.new_page()
     log_in(page, live_server, "district_staff")
     page.goto(f"{live_server.url}/access-log/")
     page.wait_for_load_state("networkidle")
@@ -79,4 +74,4 @@ def test_back_between_two_filters_restores_the_whole_page(
     assert "kind=login" in page.url
     assert page.locator("header.topbar").count() == 1
     assert page.locator("h1").count() == 1
-    page.close()
+    context.close()

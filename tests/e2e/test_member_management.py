@@ -6,19 +6,10 @@ import pytest
 from playwright.sync_api import expect
 
 from members.models import Member, MemberStatus, TransferRequest, TransferStatus
-from tests.conftest import PASSWORD
+from tests.e2e.conftest import DESK, PHONE, axe_check, log_in, new_context
 from tests.factories import MemberFactory, MembershipFactory, make_id_number
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PHONE = {"width": 375, "height": 740}
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def fits(page, width):
@@ -33,7 +24,7 @@ def test_chair_keeps_her_roster_and_staff_confirm_a_transfer(
         member = MemberFactory(name=name, id_number=make_id_number(datetime.date(1985, 5, 5)))
         MembershipFactory(member=member, organization=market_a)
 
-    phone = browser.new_context(viewport=PHONE, locale="zh-CN")
+    phone = new_context(browser, viewport=PHONE)
     page = phone.new_page()
     log_in(page, live_server, "chair_a")
     page.get_by_role("link", name="会员").first.click()
@@ -50,6 +41,7 @@ def test_chair_keeps_her_roster_and_staff_confirm_a_transfer(
     expect(rows).to_have_count(1)
     fits(page, PHONE["width"])
     page.screenshot(path=f"{artifacts_dir}/directory-phone.png", full_page=True)
+    axe_check(page)
 
     # Correct her mobile.
     page.get_by_role("link", name="赵丹").click()
@@ -60,6 +52,7 @@ def test_chair_keeps_her_roster_and_staff_confirm_a_transfer(
     assert "139****9876" in page.locator(".history").inner_text()
     fits(page, PHONE["width"])
     page.screenshot(path=f"{artifacts_dir}/member-phone.png", full_page=True)
+    axe_check(page)
 
     # Mark 王秀英 as left.
     page.goto(f"{live_server.url}/members/?q=wxy")
@@ -68,6 +61,7 @@ def test_chair_keeps_her_roster_and_staff_confirm_a_transfer(
     page.get_by_label("原因").fill("回老家")
     page.get_by_role("button", name="标记为离开").click()
     page.get_by_text("已标记为离开").wait_for()
+    axe_check(page)
 
     # Ask for 张婷婷's transfer to 天泽华丽.
     page.goto(f"{live_server.url}/members/?q=ztt")
@@ -78,10 +72,11 @@ def test_chair_keeps_her_roster_and_staff_confirm_a_transfer(
     page.get_by_role("button", name="提交调动申请").click()
     page.get_by_text("等待调入市场确认").wait_for()
     fits(page, PHONE["width"])
+    axe_check(page)
     phone.close()
 
     # District staff see the transfer, confirm it, and read each step in the histories.
-    desk = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    desk = new_context(browser, viewport=DESK)
     page = desk.new_page()
     log_in(page, live_server, "district_staff")
     page.get_by_role("link", name="调动").first.click()
@@ -90,6 +85,7 @@ def test_chair_keeps_her_roster_and_staff_confirm_a_transfer(
     card.get_by_role("button", name="确认").click()
     page.get_by_text("调动已确认").wait_for()
     page.screenshot(path=f"{artifacts_dir}/transfers-desk.png", full_page=True)
+    axe_check(page)
 
     page.goto(f"{live_server.url}/members/?q=ztt")
     page.get_by_role("link", name="张婷婷").click()

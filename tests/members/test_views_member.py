@@ -145,7 +145,7 @@ def test_registering_a_member_of_another_market_offers_a_transfer(
         reverse("member_create"),
         {
             "market": district.market_a.federation.pk,
-            "name": "李芳",
+            "name": "新同事",
             "sex": "female",
             "mobile": district.member_b.mobile,
             "political_status": "masses",
@@ -154,7 +154,10 @@ def test_registering_a_member_of_another_market_offers_a_transfer(
         },
     )
     html = response.content.decode()
-    assert "李芳" in html and "天泽华丽妇联" in html and "申请调入" in html
+    # Her market, not her name: the chair may not see another market's member (issue 8).
+    assert "李芳" not in html and "天泽华丽妇联" in html and "申请调入" in html
+    lookup = AccessEvent.objects.get(kind=AccessKind.DUPLICATE_LOOKUP)
+    assert lookup.username == "chair_a" and lookup.object_id == str(district.member_b.pk)
     assert Member.objects.filter(mobile=district.member_b.mobile).count() == 1
     client.post(
         reverse("member_transfer_in"),
@@ -162,6 +165,9 @@ def test_registering_a_member_of_another_market_offers_a_transfer(
     )
     transfer = TransferRequest.objects.get()
     assert transfer.requested_by_receiver and transfer.status == TransferStatus.PENDING
+    assert AccessEvent.objects.filter(kind=AccessKind.DUPLICATE_LOOKUP).count() == 2
+    # Not named to the asking side before her market agrees.
+    assert "李芳" not in client.get(reverse("transfer_list")).content.decode()
     # The asking side cannot confirm its own request; her current market can.
     client.post(reverse("transfer_decide", args=[transfer.pk]), {"decision": "confirm"})
     assert TransferRequest.objects.get().status == TransferStatus.PENDING
@@ -170,6 +176,46 @@ def test_registering_a_member_of_another_market_offers_a_transfer(
     assert TransferRequest.objects.get().status == TransferStatus.CONFIRMED
     market = district.member_b.memberships.get(ends_on__isnull=True).organization
     assert market == district.market_a.federation
+    client.force_login(chair_a)
+    assert (
+        "李芳" in client.get(reverse("member_detail", args=[district.member_b.pk])).content.decode()
+    )
+
+
+def test_looking_up_numbers_of_other_markets_is_limited_per_user(
+    client, district, chair_a, settings
+):
+    from members import services
+    from tests.factories import MemberFactory, MembershipFactory
+
+    others = []
+    for index in range(services.DUPLICATE_LOOKUP_LIMIT + 2):
+        other = MemberFactory(name=f"别处{index}")
+        MembershipFactory(member=other, organization=district.market_b.federation)
+        others.append(other)
+    client.force_login(chair_a)
+    answers = []
+    for other in others:
+        response = client.post(
+            reverse("member_create"),
+            {
+                "market": district.market_a.federation.pk,
+                "name": "新同事",
+                "sex": "female",
+                "mobile": other.mobile,
+                "political_status": "masses",
+                "occupation": "shop_owner",
+                "joined_on": "2026-11-01",
+            },
+        )
+        html = response.content.decode()
+        assert other.name not in html
+        answers.append("天泽华丽妇联" in html)
+    limit = services.DUPLICATE_LOOKUP_LIMIT
+    assert answers == [True] * limit + [False] * 2
+    events = AccessEvent.objects.filter(kind=AccessKind.DUPLICATE_LOOKUP)
+    assert events.count() == limit + 2
+    assert events.filter(object_id="").count() == 2  # refused look-ups name nobody
 
 
 def test_transfer_out_is_confirmed_by_the_receiving_side(client, district, chair_a, district_staff):

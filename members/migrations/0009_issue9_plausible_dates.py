@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('markets', '0001_initial'),
-        ('members', '0006_member_counts_and_change_params'),
+        ('members', '0008_issue8_trigram_search'),
     ]
 
     operations = [

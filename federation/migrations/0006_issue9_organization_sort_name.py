@@ -15,7 +15,7 @@ def fill_sort_names(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('federation', '0004_change_records_as_actions'),
+        ('federation', '0005_issue13_site_rating_establishment_method'),
     ]
 
     operations = [

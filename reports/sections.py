@@ -1,0 +1,1022 @@
+"""The yearly report as a list of sections; each section is one function
+`(organization, year) -> Section` that the dashboard, the workbook and the frozen report all
+call, so that they cannot disagree.
+
+Counting rules (the federation's, and the issue's):
+- "as of" is 31 December of the year, or today for the current year;
+- a member counts in an organization when one of her memberships there (or anywhere under
+  it) is in force on that day (`Membership.objects.on(day)`): a member who moved in June
+  counts in her new market only; one who left in 2025 does not count in 2026;
+- every breakdown of members puts each counted member in exactly one row (an "other" or
+  "not recorded" row when needed), so each sums to the total;
+- aggregation happens in SQL (GROUP BY or conditional counts): the number of queries does
+  not grow with the number of markets or members.
+
+Occupation, political status and education are the member's current record (the register
+keeps no history of them); age is computed on the as-of day from the birth date.
+
+Adding a section (the work records of another app, say) is one function and one entry in
+`REGISTRY`; an entry may name the app it needs, and is left out when that app is not
+installed.
+"""
+
+import datetime
+import importlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.apps import apps
+from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
+
+from federation.models import (
+    CoverageTarget,
+    EstablishmentMethod,
+    Office,
+    Organization,
+    OrganizationKind,
+    Position,
+    SectorCategory,
+    SiteRating,
+    Term,
+)
+from members.models import (
+    Education,
+    Honor,
+    HonorKind,
+    Member,
+    Membership,
+    MembershipScope,
+    Occupation,
+    PoliticalStatus,
+)
+
+# Grassroots federations elect every five years (妇联基层组织每届五年).
+TERM_YEARS = 5
+
+MEMBER_AGE_BANDS = [  # the directory's bands (members.selectors.AGE_BANDS), on the as-of day
+    ("under30", None, 30),
+    ("30s", 30, 40),
+    ("40s", 40, 50),
+    ("50s", 50, 60),
+    ("60plus", 60, None),
+]
+OFFICER_AGE_BANDS = [  # how federation reports band executive-committee members
+    ("upto35", None, 36),
+    ("36to45", 36, 46),
+    ("46to55", 46, 56),
+    ("56plus", 56, None),
+]
+HOME_KINDS = (OrganizationKind.WOMENS_HOME, OrganizationKind.MICRO_HOME)
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    values: list
+    # Query string of the member directory listing exactly the members counted in the
+    # row's first column (empty when the row does not count members).
+    link: str = ""
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    columns: list[str]  # headers of the value columns (the label column is "item")
+    rows: list[Row]
+    total: list | None = None  # the totals row, when the rows add up
+    # How the dashboard and the workbook chart it: {"type": "bar" | "pie" | "line",
+    # "columns": [indexes of value columns]}; None for a table only.
+    chart: dict | None = None
+    formats: list[str] = field(default_factory=list)  # per column: "int" | "percent"
+    note: str = ""
+
+    def as_data(self) -> dict:
+        """Plain data (JSON) for the frozen report."""
+        return asdict(self)
+
+    @classmethod
+    def from_data(cls, data: dict) -> "Section":
+        rows = [Row(**row) for row in data.get("rows", [])]
+        return cls(**{**data, "rows": rows})
+
+    def value(self, row_key: str, column: int = 0):
+        for row in self.rows:
+            if row.key == row_key:
+                return row.values[column]
+        return None
+
+
+def as_of(year: int) -> datetime.date:
+    """31 December of the year, or today while the year is not over."""
+    today = timezone.localdate()
+    return today if year == today.year else datetime.date(year, 12, 31)
+
+
+def _subtree(organization: Organization) -> QuerySet[Organization]:
+    return Organization.objects.subtree_of([organization])
+
+
+def _existing_on(day: datetime.date) -> Q:
+    return (Q(established_on__isnull=True) | Q(established_on__lte=day)) & (
+        Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=day)
+    )
+
+
+def memberships_on(organization: Organization, day: datetime.date) -> QuerySet[Membership]:
+    return Membership.objects.on(day).filter(organization__in=_subtree(organization))
+
+
+def members_on(organization: Organization, day: datetime.date) -> QuerySet[Member]:
+    """The members the organization counts on that day, each once."""
+    return Member.objects.filter(pk__in=memberships_on(organization, day).values("member_id"))
+
+
+def _members_in_year(organization: Organization, year: int) -> QuerySet[Member]:
+    """Members who belonged to the organization at some time during the year."""
+    first, last = datetime.date(year, 1, 1), as_of(year)
+    overlapping = Membership.objects.filter(
+        organization__in=_subtree(organization), starts_on__lte=last
+    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gt=first))
+    return Member.objects.filter(pk__in=overlapping.values("member_id"))
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def directory_link(
+    organization: Organization, year: int, *, during_year: bool = False, **filters
+) -> str:
+    """The directory, filtered to exactly the members a figure counts: those of the
+    organization on the as-of day, or (during_year) at any time in the year."""
+    params = {"organization": organization.pk, **filters}
+    if during_year:
+        params["year"] = year
+    else:
+        params["as_of"] = as_of(year).isoformat()
+    return reverse("member_list") + "?" + urlencode(params)
+
+
+_memo: ContextVar[dict | None] = ContextVar("report_memo", default=None)
+
+
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    """Within it, sections asking the same question of the database (the members' profile on
+    a day) share one answer; outside it every section reads for itself."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _shared(key: tuple, compute: Callable[[], Any]) -> Any:
+    memo = _memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _band_condition(youngest, oldest, day: datetime.date, field_name: str = "birth_date") -> Q:
+    condition = Q(**{f"{field_name}__isnull": False})
+    if youngest is not None:
+        condition &= Q(**{f"{field_name}__lte": _years_before(day, youngest)})
+    if oldest is not None:
+        condition &= Q(**{f"{field_name}__gt": _years_before(day, oldest)})
+    return condition
+
+
+PROFILE_ATTRIBUTES = {
+    "occupation": Occupation.choices,
+    "political_status": PoliticalStatus.choices,
+    "education": Education.choices,
+}
+
+
+def _profile(members: QuerySet[Member], day: datetime.date, bands) -> dict[str, dict[str, int]]:
+    """Counts of the members by occupation, political status, education and age band on the
+    day, and their total: one scan with conditional counts (COUNT … FILTER)."""
+    aggregates = {"total": Count("pk")}
+    for attribute, choices in PROFILE_ATTRIBUTES.items():
+        for value, _label in choices:
+            aggregates[f"{attribute}:{value}"] = Count("pk", filter=Q(**{attribute: value}))
+    for key, youngest, oldest in bands:
+        aggregates[f"band:{key}"] = Count("pk", filter=_band_condition(youngest, oldest, day))
+    flat = members.aggregate(**aggregates)
+    profile: dict[str, dict[str, int]] = {"total": {"": flat.pop("total")}}
+    for name, n in flat.items():
+        attribute, value = name.split(":", 1)
+        profile.setdefault(attribute, {})[value] = n
+    return profile
+
+
+def member_profile(organization: Organization, year: int) -> dict[str, dict[str, int]]:
+    day = as_of(year)
+    return _shared(
+        ("members", organization.pk, day),
+        lambda: _profile(members_on(organization, day), day, MEMBER_AGE_BANDS),
+    )
+
+
+def officer_profile(organization: Organization, year: int) -> dict[str, dict[str, int]]:
+    day = as_of(year)
+    officers = Member.objects.filter(pk__in=offices_on(organization, day).values("member_id"))
+    return _shared(
+        ("officers", organization.pk, day), lambda: _profile(officers, day, OFFICER_AGE_BANDS)
+    )
+
+
+def _breakdown(
+    *,
+    key: str,
+    title: str,
+    organization: Organization,
+    year: int,
+    profile: dict[str, dict[str, int]],
+    attribute: str,
+    choices: list[tuple[str, str]],
+    blank_label: str,
+    link_filter: str | None,
+    column: str,
+    chart: str = "bar",
+) -> Section:
+    """One breakdown of the profile: a row per choice, and one for the rest (so that the rows
+    add up to the total)."""
+    counts = profile[attribute]
+    total = profile["total"][""]
+    rows = []
+    for value, label in choices:
+        link = directory_link(organization, year, **{link_filter: value}) if link_filter else ""
+        rows.append(Row(value, str(label), [counts.get(value, 0)], link))
+    rest = total - sum(row.values[0] for row in rows)
+    if rest or blank_label:
+        rows.append(Row("", blank_label or _("Other"), [rest]))
+    return Section(
+        key=key,
+        title=title,
+        columns=[column],
+        rows=rows,
+        total=[total],
+        chart={"type": chart, "columns": [0]},
+        formats=["int"],
+    )
+
+
+# --- Members ------------------------------------------------------------------------------
+
+
+def members_summary(organization: Organization, year: int) -> Section:
+    """The headline figures with the change against the previous year."""
+    day, previous_day = as_of(year), datetime.date(year - 1, 12, 31)
+    now = member_profile(organization, year)["total"][""]
+    before = members_on(organization, previous_day).count()
+    moves, previous = member_moves(organization, year), member_moves(organization, year - 1)
+    officers = officer_profile(organization, year)["total"][""]
+    officers_before = (
+        Member.objects.filter(pk__in=offices_on(organization, previous_day).values("member_id"))
+        .order_by()
+        .count()
+    )
+
+    def figures(now: int, before: int) -> list[int]:
+        return [now, before, now - before]
+
+    rows = [
+        Row(
+            "members",
+            _("Members"),
+            figures(now, before),
+            directory_link(organization, year),
+        ),
+        Row(
+            "joined",
+            _("Joined during the year"),
+            figures(moves["joined"], previous["joined"]),
+            directory_link(organization, year, during_year=True, joined_year=year),
+        ),
+        Row(
+            "left",
+            _("Left during the year"),
+            figures(moves["left"], previous["left"]),
+            directory_link(organization, year, during_year=True, left_year=year),
+        ),
+        Row(
+            "officers",
+            _("Executive members"),
+            # No link: the directory's office filter is about offices anywhere, not here.
+            figures(officers, officers_before),
+        ),
+    ]
+    return Section(
+        key="summary",
+        title=_("Members: summary"),
+        columns=[
+            _("This year"),
+            _("Previous year"),
+            pgettext("against the previous year", "Change"),
+        ],
+        rows=rows,
+        formats=["int", "int", "int"],
+        note=_("Members on %(day)s, against %(previous)s.")
+        % {"day": day.isoformat(), "previous": previous_day.isoformat()},
+    )
+
+
+def _members_by_place(
+    organization: Organization, year: int, scope: str, kinds
+) -> tuple[list[Row], int]:
+    """Members on the as-of day per market (or home) of the subtree, and the rest."""
+    day = as_of(year)
+    subtree = _subtree(organization)
+    counts = dict(
+        Membership.objects.on(day)
+        .filter(organization__in=subtree, scope=scope)
+        .order_by()
+        .values_list("organization")
+        # One membership per member and organization on a day (a second one can only start
+        # the day the first ends), so counting rows counts members.
+        .annotate(n=Count("pk"))
+        .values_list("organization", "n")
+    )
+    places = (
+        subtree.filter(kind__in=kinds)
+        .filter(_existing_on(day) | Q(pk__in=list(counts)))
+        .order_by("kind", "name")
+        .values_list("pk", "name", "kind")
+    )
+    kind_labels = dict(OrganizationKind.choices)
+    rows = [
+        Row(
+            str(pk),
+            name if len(kinds) == 1 else f"{name}（{kind_labels[kind]}）",
+            [counts.get(pk, 0)],
+            directory_link(Organization(pk=pk), year),
+        )
+        for pk, name, kind in places
+    ]
+    return rows, member_profile(organization, year)["total"][""]
+
+
+def members_by_market(organization: Organization, year: int) -> Section:
+    """A member belongs to one market at a time (the database refuses a second open one, and
+    a transfer ends the old membership the day the new one starts)."""
+    rows, total = _members_by_place(
+        organization, year, MembershipScope.MARKET, (OrganizationKind.MARKET_FEDERATION,)
+    )
+    rows.append(Row("", _("Not in a market"), [total - sum(r.values[0] for r in rows)]))
+    return Section(
+        key="members_by_market",
+        title=_("Members by market"),
+        columns=[_("Members")],
+        rows=rows,
+        total=[total],
+        chart={"type": "bar", "columns": [0]},
+        formats=["int"],
+    )
+
+
+def members_by_home(organization: Organization, year: int) -> Section:
+    rows, total = _members_by_place(organization, year, MembershipScope.HOME, HOME_KINDS)
+    rows.append(Row("", _("Not in a home"), [total - sum(r.values[0] for r in rows)]))
+    return Section(
+        key="members_by_home",
+        title=_("Members by women's home / micro-home"),
+        columns=[_("Members")],
+        rows=rows,
+        total=[total],
+        formats=["int"],
+        note=_("A member of two homes counts in each; the last row is what remains."),
+    )
+
+
+def members_by_occupation(organization: Organization, year: int) -> Section:
+    return _breakdown(
+        key="members_by_occupation",
+        title=_("Members by occupation"),
+        organization=organization,
+        year=year,
+        profile=member_profile(organization, year),
+        attribute="occupation",
+        choices=Occupation.choices,
+        blank_label="",
+        link_filter="occupation",
+        column=_("Members"),
+        chart="pie",
+    )
+
+
+def members_by_age_band(organization: Organization, year: int) -> Section:
+    labels = {
+        "under30": _("Under 30"),
+        "30s": _("30–39"),
+        "40s": _("40–49"),
+        "50s": _("50–59"),
+        "60plus": _("60 and over"),
+    }
+    return _breakdown(
+        key="members_by_age_band",
+        title=_("Members by age"),
+        organization=organization,
+        year=year,
+        profile=member_profile(organization, year),
+        attribute="band",
+        choices=[(key, labels[key]) for key, _y, _o in MEMBER_AGE_BANDS],
+        blank_label=_("Birth date not recorded"),
+        link_filter="age_band",
+        column=_("Members"),
+    )
+
+
+def members_by_political_status(organization: Organization, year: int) -> Section:
+    return _breakdown(
+        key="members_by_political_status",
+        title=_("Members by political status"),
+        organization=organization,
+        year=year,
+        profile=member_profile(organization, year),
+        attribute="political_status",
+        choices=PoliticalStatus.choices,
+        blank_label="",
+        link_filter="political_status",
+        column=_("Members"),
+        chart="pie",
+    )
+
+
+def members_by_education(organization: Organization, year: int) -> Section:
+    return _breakdown(
+        key="members_by_education",
+        title=_("Members by education"),
+        organization=organization,
+        year=year,
+        profile=member_profile(organization, year),
+        attribute="education",
+        choices=Education.choices,
+        blank_label=_("Not recorded"),
+        link_filter="education",
+        column=_("Members"),
+    )
+
+
+def _month_range(year: int, month: int) -> tuple[datetime.date, datetime.date]:
+    following = datetime.date(year + month // 12, month % 12 + 1, 1)
+    return datetime.date(year, month, 1), following - datetime.timedelta(days=1)
+
+
+def member_moves(organization: Organization, year: int) -> dict[str, int]:
+    """Members who joined and who left during the year, in all and per month: one scan of
+    those who belonged here at some time in the year."""
+
+    def compute() -> dict[str, int]:
+        aggregates = {
+            "joined": Count("pk", filter=Q(joined_on__year=year)),
+            "left": Count("pk", filter=Q(left_on__year=year)),
+        }
+        for month in range(1, 13):
+            days = _month_range(year, month)
+            aggregates[f"joined_{month}"] = Count("pk", filter=Q(joined_on__range=days))
+            aggregates[f"left_{month}"] = Count("pk", filter=Q(left_on__range=days))
+        year_range = (datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+        # Only those who joined or left in the year can count: filtering first spares the
+        # check of everybody else's memberships.
+        moved = Q(joined_on__range=year_range) | Q(left_on__range=year_range)
+        return _members_in_year(organization, year).filter(moved).aggregate(**aggregates)
+
+    return _shared(("moves", organization.pk, year), compute)
+
+
+def members_joined_left_by_month(organization: Organization, year: int) -> Section:
+    found = member_moves(organization, year)
+    joined = {month: found[f"joined_{month}"] for month in range(1, 13)}
+    left = {month: found[f"left_{month}"] for month in range(1, 13)}
+    rows = [
+        Row(
+            str(month),
+            _month_label(month),
+            [joined.get(month, 0), left.get(month, 0)],
+        )
+        for month in range(1, 13)
+    ]
+    return Section(
+        key="members_joined_left",
+        title=_("Joined and left by month"),
+        columns=[_("Joined"), _("Left")],
+        rows=rows,
+        total=[sum(r.values[0] for r in rows), sum(r.values[1] for r in rows)],
+        chart={"type": "line", "columns": [0, 1]},
+        formats=["int", "int"],
+    )
+
+
+def _month_label(month: int) -> str:
+    return _("Month %(month)d") % {"month": month}
+
+
+# --- Executive committees -----------------------------------------------------------------
+
+LEVELS = [
+    ("district", gettext_lazy("District"), (OrganizationKind.DISTRICT_FEDERATION,)),
+    ("cluster", gettext_lazy("Market cluster"), (OrganizationKind.MARKET_CLUSTER_FEDERATION,)),
+    ("market", gettext_lazy("Market"), (OrganizationKind.MARKET_FEDERATION,)),
+    ("home", gettext_lazy("Women's home / micro-home"), HOME_KINDS),
+    ("sector", gettext_lazy("New-sector organization"), (OrganizationKind.SECTOR_ORGANIZATION,)),
+]
+
+
+def offices_on(organization: Organization, day: datetime.date) -> QuerySet[Office]:
+    return Office.objects.filter(
+        organization__in=_subtree(organization),
+        starts_on__lte=day,
+        term__starts_on__lte=day,
+    ).filter(
+        (Q(ends_on__isnull=True) | Q(ends_on__gt=day))
+        & (Q(term__ends_on__isnull=True) | Q(term__ends_on__gt=day))
+    )
+
+
+def officers_by_level(organization: Organization, year: int) -> Section:
+    day = as_of(year)
+    counts = {
+        (kind, position): n
+        for kind, position, n in offices_on(organization, day)
+        .order_by()
+        .values_list("organization__kind", "position")
+        .annotate(n=Count("pk"))
+    }
+    positions = [Position.CHAIR, Position.VICE_CHAIR, Position.EXECUTIVE]
+    rows = []
+    for key, label, kinds in LEVELS:
+        values = [sum(counts.get((kind, p), 0) for kind in kinds) for p in positions]
+        rows.append(Row(key, str(label), [*values, sum(values)]))
+    total = [sum(row.values[i] for row in rows) for i in range(4)]
+    return Section(
+        key="officers_by_level",
+        title=_("Executive committees by level"),
+        columns=[_("Chairs"), _("Vice-chairs"), _("Executive members"), _("Total")],
+        rows=rows,
+        total=total,
+        chart={"type": "bar", "columns": [0, 1, 2]},
+        formats=["int"] * 4,
+        note=_("Offices held on the as-of day; a member holding two offices counts twice."),
+    )
+
+
+def _officer_breakdown(organization: Organization, year: int, **kwargs) -> Section:
+    """Executive-committee members (each person once) on the as-of day, by one attribute."""
+    return _breakdown(
+        organization=organization,
+        year=year,
+        profile=officer_profile(organization, year),
+        link_filter=None,
+        column=_("Executive members"),
+        **kwargs,
+    )
+
+
+def officers_by_age_band(organization: Organization, year: int) -> Section:
+    labels = {
+        "upto35": _("35 and under"),
+        "36to45": _("36–45"),
+        "46to55": _("46–55"),
+        "56plus": _("56 and over"),
+    }
+    return _officer_breakdown(
+        organization,
+        year,
+        key="officers_by_age_band",
+        title=_("Executive members by age"),
+        attribute="band",
+        choices=[(key, labels[key]) for key, _y, _o in OFFICER_AGE_BANDS],
+        blank_label=_("Birth date not recorded"),
+    )
+
+
+def officers_by_education(organization: Organization, year: int) -> Section:
+    return _officer_breakdown(
+        organization,
+        year,
+        key="officers_by_education",
+        title=_("Executive members by education"),
+        attribute="education",
+        choices=Education.choices,
+        blank_label=_("Not recorded"),
+    )
+
+
+def officers_by_political_status(organization: Organization, year: int) -> Section:
+    return _officer_breakdown(
+        organization,
+        year,
+        key="officers_by_political_status",
+        title=_("Executive members by political status"),
+        attribute="political_status",
+        choices=PoliticalStatus.choices,
+        blank_label="",
+    )
+
+
+def officers_by_occupation(organization: Organization, year: int) -> Section:
+    return _officer_breakdown(
+        organization,
+        year,
+        key="officers_by_occupation",
+        title=_("Executive members by occupation"),
+        attribute="occupation",
+        choices=Occupation.choices,
+        blank_label="",
+    )
+
+
+def elections(organization: Organization, year: int) -> Section:
+    """Elections held in the year (a term that began in it) and terms due for election (open
+    on the as-of day and begun at least TERM_YEARS years before the year's end), by level."""
+    day = as_of(year)
+    terms = Term.objects.filter(organization__in=_subtree(organization))
+    due_by = datetime.date(year - TERM_YEARS, 12, 31)
+    by_kind = {
+        kind: (held, due)
+        for kind, held, due in terms.order_by()
+        .values_list("organization__kind")
+        .annotate(
+            held=Count("pk", filter=Q(starts_on__year=year)),
+            due=Count(
+                "pk",
+                filter=Q(starts_on__lte=min(due_by, day))
+                & (Q(ends_on__isnull=True) | Q(ends_on__gt=day)),
+            ),
+        )
+        .values_list("organization__kind", "held", "due")
+    }
+    rows = []
+    for key, label, kinds in LEVELS:
+        held = sum(by_kind.get(kind, (0, 0))[0] for kind in kinds)
+        due = sum(by_kind.get(kind, (0, 0))[1] for kind in kinds)
+        rows.append(Row(key, str(label), [held, due]))
+    return Section(
+        key="elections",
+        title=_("Elections"),
+        columns=[_("Elections held in the year"), _("Terms due for election")],
+        rows=rows,
+        total=[sum(r.values[0] for r in rows), sum(r.values[1] for r in rows)],
+        formats=["int", "int"],
+        note=_("A term is due after %(years)d years.") % {"years": TERM_YEARS},
+    )
+
+
+# --- Service sites, honors, organizations -------------------------------------------------
+
+
+def _sites(organization: Organization, year: int) -> QuerySet[Organization]:
+    return _subtree(organization).filter(kind__in=HOME_KINDS).filter(_existing_on(as_of(year)))
+
+
+def sites_by_market(organization: Organization, year: int) -> Section:
+    day = as_of(year)
+    counts = {
+        (parent, kind): n
+        for parent, kind, n in _sites(organization, year)
+        .order_by()
+        .values_list("parent_id", "kind")
+        .annotate(n=Count("pk"))
+    }
+    parents = dict(
+        Organization.objects.filter(pk__in={parent for parent, _kind in counts}).values_list(
+            "pk", "name"
+        )
+    )
+    markets = dict(
+        _subtree(organization)
+        .filter(kind=OrganizationKind.MARKET_FEDERATION)
+        .filter(_existing_on(day))
+        .values_list("pk", "name")
+    )
+    names = {**markets, **parents}
+    rows = []
+    for pk in sorted(names, key=lambda pk: (pk not in markets, names[pk])):
+        homes = counts.get((pk, OrganizationKind.WOMENS_HOME), 0)
+        micro = counts.get((pk, OrganizationKind.MICRO_HOME), 0)
+        rows.append(Row(str(pk), names[pk], [homes, micro, homes + micro]))
+    return Section(
+        key="sites_by_market",
+        title=_("Service sites by market"),
+        columns=[_("Women's homes"), _("Micro-homes"), _("Total")],
+        rows=rows,
+        total=[sum(r.values[i] for r in rows) for i in range(3)],
+        formats=["int"] * 3,
+    )
+
+
+def sites_by_rating(organization: Organization, year: int) -> Section:
+    counts = {
+        (rating, kind): n
+        for rating, kind, n in _sites(organization, year)
+        # A rating given after the year did not hold in it.
+        .annotate(
+            rating=Case(
+                When(site_rating_year__lte=year, then="site_rating"),
+                default=Value(""),
+                output_field=CharField(),
+            )
+        )
+        .order_by()
+        .values_list("rating", "kind")
+        .annotate(n=Count("pk"))
+    }
+    rows = []
+    for value, label in [*SiteRating.choices, ("", _("Not rated"))]:
+        homes = counts.get((value, OrganizationKind.WOMENS_HOME), 0)
+        micro = counts.get((value, OrganizationKind.MICRO_HOME), 0)
+        rows.append(Row(value, str(label), [homes, micro, homes + micro]))
+    return Section(
+        key="sites_by_rating",
+        title=_("Service sites by rating"),
+        columns=[_("Women's homes"), _("Micro-homes"), _("Total")],
+        rows=rows,
+        total=[sum(r.values[i] for r in rows) for i in range(3)],
+        chart={"type": "bar", "columns": [2]},
+        formats=["int"] * 3,
+    )
+
+
+def honors_by_kind(organization: Organization, year: int) -> Section:
+    """Honors of the year awarded to members who belonged here during the year."""
+    honors = Honor.objects.filter(
+        year=year, member__in=_members_in_year(organization, year).values("pk")
+    )
+    counts = dict(
+        honors.order_by().values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")
+    )
+    rows = [
+        Row(
+            value,
+            str(label),
+            [counts.get(value, 0)],
+            directory_link(organization, year, during_year=True, honor=value, honor_year=year),
+        )
+        for value, label in HonorKind.choices
+    ]
+    return Section(
+        key="honors_by_kind",
+        title=_("Honors awarded in the year"),
+        columns=[_("Honors")],
+        rows=rows,
+        total=[sum(r.values[0] for r in rows)],
+        chart={"type": "pie", "columns": [0]},
+        formats=["int"],
+    )
+
+
+def organizations_by_kind(organization: Organization, year: int) -> Section:
+    day = as_of(year)
+    below = _subtree(organization).exclude(pk=organization.pk).filter(_existing_on(day))
+    counts = dict(
+        below.order_by().values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")
+    )
+    rows = [
+        Row(value, str(label), [counts.get(value, 0)])
+        for value, label in OrganizationKind.choices
+        if value not in (OrganizationKind.CITY_FEDERATION, OrganizationKind.DISTRICT_FEDERATION)
+    ]
+    return Section(
+        key="organizations_by_kind",
+        title=_("Organizations by kind"),
+        columns=[_("Organizations")],
+        rows=rows,
+        total=[sum(r.values[0] for r in rows)],
+        formats=["int"],
+    )
+
+
+def coverage_by_category(organization: Organization, year: int) -> Section:
+    """组建率: new-sector organizations established by the as-of day, over the year's targets."""
+    day = as_of(year)
+    established = dict(
+        _subtree(organization)
+        .filter(kind=OrganizationKind.SECTOR_ORGANIZATION)
+        .filter(_existing_on(day), established_on__isnull=False)
+        .order_by()
+        .values_list("sector_category")
+        .annotate(n=Count("pk"))
+        .values_list("sector_category", "n")
+    )
+    # The targets of the highest federation in the subtree that has any for the year (the
+    # district's include the cluster's: adding both would count twice).
+    found = list(
+        CoverageTarget.objects.filter(organization__in=_subtree(organization), year=year)
+        .order_by()
+        .values_list("organization__path", "sector_category", "expected_count")
+    )
+    top = min((path.count("/") for path, _c, _n in found), default=0)
+    targets: dict[str, int] = {}
+    for path, category, expected in found:
+        if path.count("/") == top:
+            targets[category] = targets.get(category, 0) + expected
+    rows = []
+    for value, label in SectorCategory.choices:
+        count, expected = established.get(value, 0), targets.get(value)
+        rate = count / expected if expected else None
+        rows.append(Row(value, str(label), [count, expected, rate]))
+    count = sum(r.values[0] for r in rows)
+    expected = sum(r.values[1] or 0 for r in rows) or None
+    return Section(
+        key="coverage_by_category",
+        title=_("New-sector organizations and coverage rate"),
+        columns=[_("Established"), _("Should be established"), _("Coverage rate")],
+        rows=rows,
+        total=[count, expected, count / expected if expected else None],
+        chart={"type": "bar", "columns": [0, 1]},
+        formats=["int", "int", "percent"],
+    )
+
+
+def sector_by_establishment_method(organization: Organization, year: int) -> Section:
+    day = as_of(year)
+    counts = {
+        (method, category): n
+        for method, category, n in _subtree(organization)
+        .filter(kind=OrganizationKind.SECTOR_ORGANIZATION)
+        .filter(_existing_on(day), established_on__isnull=False)
+        .order_by()
+        .values_list("establishment_method", "sector_category")
+        .annotate(n=Count("pk"))
+    }
+    categories = [value for value, _label in SectorCategory.choices]
+    rows = []
+    for value, label in [*EstablishmentMethod.choices, ("", _("Not recorded"))]:
+        values = [counts.get((value, category), 0) for category in categories]
+        rows.append(Row(value, str(label), [*values, sum(values)]))
+    return Section(
+        key="sector_by_method",
+        title=_("New-sector organizations by how they were established"),
+        columns=[*[str(label) for _v, label in SectorCategory.choices], _("Total")],
+        rows=rows,
+        total=[sum(r.values[i] for r in rows) for i in range(len(categories) + 1)],
+        formats=["int"] * (len(categories) + 1),
+    )
+
+
+# --- Work records (sections of apps that may not be installed) ----------------------------
+
+
+# Labels of the figures the work-records selectors return (work.selectors.*_year,
+# counselling.selectors.counselling_year); a figure not named here shows its key.
+WORK_LABELS = {
+    "activities": gettext_lazy("Activities"),
+    "by_kind": gettext_lazy("Activities by kind"),
+    "attendances": gettext_lazy("Attendances"),
+    "member_attendances": gettext_lazy("Attendances by members"),
+    "guest_attendances": gettext_lazy("Attendances by guests"),
+    "members": gettext_lazy("Members who attended"),
+    "children": gettext_lazy("Children"),
+    "members_trained_as_streamers": gettext_lazy("Members trained as livestream sellers"),
+    "members_certified": gettext_lazy("Members certified"),
+    "deeds": gettext_lazy("Practical deeds"),
+    "done": gettext_lazy("Done"),
+    "open": gettext_lazy("Open"),
+    "beneficiary_members": gettext_lazy("Members helped (named)"),
+    "beneficiaries_counted": gettext_lazy("People helped (counted)"),
+    "postings": gettext_lazy("Job postings"),
+    "openings": gettext_lazy("Positions offered"),
+    "filled": gettext_lazy("Positions filled"),
+    "donations": gettext_lazy("Donations"),
+    "money_donations": gettext_lazy("Donations of money"),
+    "goods_donations": gettext_lazy("Donations of goods"),
+    "value_yuan": gettext_lazy("Value (yuan)"),
+    "money_yuan": gettext_lazy("Money (yuan)"),
+    "goods_yuan": gettext_lazy("Goods, valued (yuan)"),
+    "requests": gettext_lazy("Counselling requests"),
+    "by_service": gettext_lazy("By service"),
+    "by_topic": gettext_lazy("By topic"),
+    "by_status": gettext_lazy("By status"),
+}
+
+
+def _number(value):
+    # Sums of money arrive as Decimal: the frozen report is JSON, the workbook a number.
+    if isinstance(value, Decimal):
+        return float(value)
+    return value or 0
+
+
+def _counts_section(key: str, title: str, counts: dict) -> Section:
+    """A work-records section from its selector's figures: one row per figure, and one per
+    entry of a figure that is itself a breakdown (by kind, by topic …). Money in yuan."""
+    rows, formats = [], ["int", "yuan"]
+    for name, value in counts.items():
+        label = str(WORK_LABELS.get(name, name))
+        if isinstance(value, dict):
+            for part, n in value.items():
+                rows.append(Row(f"{name}:{part}", f"{label} · {part}", [_number(n), None]))
+        elif name.endswith("_yuan"):
+            rows.append(Row(name, label, [None, _number(value)]))
+        else:
+            rows.append(Row(name, label, [_number(value), None]))
+    return Section(
+        key=key,
+        title=title,
+        columns=[_("Count"), _("Yuan")],
+        rows=rows,
+        formats=formats,
+    )
+
+
+def _selector(module: str, name: str) -> Callable:
+    # The work-records apps sit beside this one and may be absent; the registry only calls
+    # this for an installed app, so the import cannot fail at run time.
+    return getattr(importlib.import_module(module), name)
+
+
+def _work_section(app: str, selector: str, key: str, title) -> Callable[..., Section]:
+    def section(organization: Organization, year: int) -> Section:
+        counts = _selector(f"{app}.selectors", selector)(organization, year)
+        return _counts_section(key, str(title), counts)
+
+    section.__name__ = key
+    return section
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    function: Callable[[Organization, int], Section]
+    needs_app: str | None = None
+
+
+REGISTRY: list[Entry] = [
+    Entry("summary", members_summary),
+    Entry("members_by_market", members_by_market),
+    Entry("members_by_home", members_by_home),
+    Entry("members_by_occupation", members_by_occupation),
+    Entry("members_by_age_band", members_by_age_band),
+    Entry("members_by_political_status", members_by_political_status),
+    Entry("members_by_education", members_by_education),
+    Entry("members_joined_left", members_joined_left_by_month),
+    Entry("officers_by_level", officers_by_level),
+    Entry("officers_by_age_band", officers_by_age_band),
+    Entry("officers_by_education", officers_by_education),
+    Entry("officers_by_political_status", officers_by_political_status),
+    Entry("officers_by_occupation", officers_by_occupation),
+    Entry("elections", elections),
+    Entry("sites_by_market", sites_by_market),
+    Entry("sites_by_rating", sites_by_rating),
+    Entry("honors_by_kind", honors_by_kind),
+    Entry("organizations_by_kind", organizations_by_kind),
+    Entry("coverage_by_category", coverage_by_category),
+    Entry("sector_by_method", sector_by_establishment_method),
+    Entry(
+        "activities",
+        _work_section(
+            "work", "activities_year", "activities", gettext_lazy("Activities and attendance")
+        ),
+        "work",
+    ),
+    Entry(
+        "deeds",
+        _work_section("work", "deeds_year", "deeds", gettext_lazy("Practical deeds")),
+        "work",
+    ),
+    Entry("jobs", _work_section("work", "jobs_year", "jobs", gettext_lazy("Job postings")), "work"),
+    Entry(
+        "donations",
+        _work_section("work", "donations_year", "donations", gettext_lazy("Donations")),
+        "work",
+    ),
+    Entry(
+        "counselling",
+        _work_section(
+            "counselling", "counselling_year", "counselling", gettext_lazy("Counselling requests")
+        ),
+        "counselling",
+    ),
+]
+
+
+def available_entries() -> list[Entry]:
+    return [e for e in REGISTRY if e.needs_app is None or apps.is_installed(e.needs_app)]
+
+
+def report(organization: Organization, year: int, *, keys=None) -> list[Section]:
+    """Every available section of the year's report for the organization and all under it."""
+    with shared_reads():
+        return [
+            entry.function(organization, year)
+            for entry in available_entries()
+            if keys is None or entry.key in keys
+        ]
