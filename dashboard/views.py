@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from dashboard.selectors import dashboard_counts
+from dashboard.selectors import dashboard_counts, dashboard_homes, dashboard_tiles
 from federation.scope import user_roles
 from federation.selectors import coverage_rates
 
@@ -21,6 +21,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             break
     context = {
         "counts": dashboard_counts(request.user),
+        "tiles": dashboard_tiles(request.user),
+        "managed_homes": dashboard_homes(request.user),
         "roles": roles,
         "coverage": coverage,
         "year": year,

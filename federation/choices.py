@@ -21,7 +21,9 @@ def visible_organization_choices(user: User) -> list[tuple[int, str]]:
         "organizations",
         f"visible:{grants_key(user)}",
         lambda: list(
-            organizations_visible_to(user).order_by("path", "name").values_list("pk", "name")
+            organizations_visible_to(user)
+            .order_by("path", "kind", "sort_name", "name")
+            .values_list("pk", "name")
         ),
     )
 
@@ -33,7 +35,7 @@ def changeable_home_choices(user: User) -> list[tuple[int, str]]:
         lambda: list(
             organizations_changeable_by(user)
             .filter(kind__in=HOME_KINDS)
-            .order_by("name")
+            .order_by("sort_name", "name")
             .values_list("pk", "name")
         ),
     )

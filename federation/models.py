@@ -5,6 +5,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
+from pypinyin import lazy_pinyin
 
 
 class OrganizationKind(models.TextChoices):
@@ -55,6 +56,11 @@ class Industry(models.TextChoices):
     LIVESTREAM_ECOMMERCE = "livestream_ecommerce", _("Livestream e-commerce")
     SOCIAL_SERVICE = "social_service", _("Social service")
     OTHER = "other", _("Other")
+
+
+def pinyin_sort_name(name: str) -> str:
+    """A name's sort key in pinyin: 邵兴城 → "shao xing cheng"; other characters as they are."""
+    return " ".join(lazy_pinyin(name or "", errors="default")).lower()
 
 
 class EstablishmentMethod(models.TextChoices):
@@ -116,13 +122,16 @@ class Organization(models.Model):
     established_on = models.DateField(_("established on"), null=True, blank=True)
     dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # The name in pinyin ("shao xing cheng shi chang fu lian"): lists sort by it, so that
+    # 邵兴城 comes under S as people look for it, not where its code point puts it.
+    sort_name = models.CharField(max_length=400, editable=False, blank=True, default="")
 
     objects = OrganizationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
-        ordering = ["path", "kind", "name"]
+        ordering = ["path", "kind", "sort_name", "name"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="organization_unique_name"),
             models.CheckConstraint(
@@ -180,9 +189,12 @@ class Organization(models.Model):
         # organization moves (the admin can change its parent), everything under it moves too.
         old_prefix = self.descendant_path_prefix if self.pk else None
         self.path = self.parent.descendant_path_prefix if self.parent_id else "/"
+        self.sort_name = pinyin_sort_name(self.name)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "parent" in update_fields:
             kwargs["update_fields"] = {*update_fields, "path"}
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "sort_name"}
         created = self.pk is None
         with transaction.atomic():
             super().save(*args, **kwargs)

@@ -38,7 +38,32 @@ def organization_children(*, user: User, parent: Organization | None) -> QuerySe
     return children.annotate(
         child_count=Count("children", distinct=True),
         member_count=_member_total(),
-    ).order_by("kind", "name")
+    ).order_by("kind", "sort_name", "name")
+
+
+# The levels above the markets: the tree opens them on arrival, so that staff see the
+# markets at once (a few dozen rows), and each market opens on a click.
+OPENED_KINDS = {
+    OrganizationKind.CITY_FEDERATION,
+    OrganizationKind.DISTRICT_FEDERATION,
+    OrganizationKind.MARKET_CLUSTER_FEDERATION,
+}
+
+
+def organization_tree_opened(*, user: User) -> list[Organization]:
+    """The top of her tree with the levels above the markets opened: each such node gets
+    `opened`, its children (one query per opened node, a handful in all)."""
+    top = list(organization_children(user=user, parent=None))
+    level = top
+    while level:
+        below = []
+        for node in level:
+            node.opened = None
+            if node.kind in OPENED_KINDS and node.child_count:
+                node.opened = list(organization_children(user=user, parent=node))
+                below.extend(node.opened)
+        level = below
+    return top
 
 
 def organization_member_count(organization: Organization) -> int:

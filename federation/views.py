@@ -28,7 +28,10 @@ def organization_tree(request: HttpRequest) -> HttpResponse:
         parent = get_visible_or_404(
             request, scope.organizations_visible_to(request.user), pk=parent_id
         )
-    nodes = selectors.organization_children(user=request.user, parent=parent)
+    if parent is None:
+        nodes = selectors.organization_tree_opened(user=request.user)
+    else:
+        nodes = selectors.organization_children(user=request.user, parent=parent)
     context = {"nodes": nodes, "parent": parent}
     return fragment_or_page(request, "federation/organization_tree.html", "children", context)
 

@@ -30,7 +30,8 @@ class Market(models.Model):
     class Meta:
         verbose_name = _("market")
         verbose_name_plural = _("markets")
-        ordering = ["name"]
+        # By pinyin, through its federation (邵兴城 under S).
+        ordering = ["federation__sort_name", "name"]
 
     def __str__(self) -> str:
         return self.name

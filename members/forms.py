@@ -1,6 +1,5 @@
-import datetime
-
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -8,7 +7,14 @@ from common.parsing import coerce_id
 from common.widgets import DateInput
 from federation.models import Organization, Position
 from markets.models import Shop
-from members.models import Education, HonorKind, Member, Occupation, PoliticalStatus
+from members.models import (
+    Education,
+    HonorKind,
+    Member,
+    Occupation,
+    PoliticalStatus,
+    mask_id_number,
+)
 from members.selectors import (
     AGE_BANDS,
     MEMBER_FIELDS,
@@ -29,6 +35,10 @@ AGE_BAND_LABELS = {
     "50s": _("50–59"),
     "60plus": _("60 and over"),
 }
+
+
+# How long a pasted mobile or ID number may be before it is normalized.
+PASTE_ROOM = {"mobile": 24, "id_number": 32}
 
 
 def _blank(label):
@@ -175,14 +185,51 @@ class MemberForm(forms.ModelForm):
             self.fields["stall_number"].initial = self.instance.shop.stall_number
         if "id_number" in self.fields:
             self.fields["id_number"].widget.attrs.update({"autocomplete": "off"})
+        # Numbers are pasted with +86, spaces and dashes: room for those, no silent cut at
+        # 11 or 18 characters. They are normalized (clean_*) and then validated whole.
+        for name, room in PASTE_ROOM.items():
+            if name in self.fields:
+                field = self.fields[name]
+                field.max_length = room
+                field.validators = [
+                    v for v in field.validators if not isinstance(v, MaxLengthValidator)
+                ]
+                field.validators.append(MaxLengthValidator(room))
+                field.widget.attrs["maxlength"] = str(room)
         self.fields["version"].initial = self.instance.version
+        if self.instance.pk:
+            self._mask_numbers()
         self.duplicate = None  # a members.services.DuplicateAnswer
 
+    def _mask_numbers(self) -> None:
+        """One rule for full numbers: they appear only through the recorded "显示" on her
+        record. The edit form shows them masked; typing a new number replaces the old one,
+        leaving the box empty keeps it."""
+        masked = {
+            "mobile": self.instance.masked_mobile,
+            "id_number": mask_id_number(self.instance.id_number),
+        }
+        for name, shown in masked.items():
+            if name not in self.fields or not shown:
+                continue
+            field = self.fields[name]
+            field.required = False
+            self.initial[name] = ""
+            field.widget.attrs["placeholder"] = shown
+            field.help_text = _(
+                "Now %(masked)s. Leave empty to keep it; type a new one to change it."
+            ) % {"masked": shown}
+
+    def _kept(self, name: str, typed: str) -> str:
+        if not typed and self.instance.pk:
+            return getattr(self.instance, name)
+        return typed
+
     def clean_mobile(self):
-        return normalize_mobile(self.cleaned_data["mobile"])
+        return self._kept("mobile", normalize_mobile(self.cleaned_data.get("mobile", "")))
 
     def clean_id_number(self):
-        return normalize_id_number(self.cleaned_data.get("id_number", ""))
+        return self._kept("id_number", normalize_id_number(self.cleaned_data.get("id_number", "")))
 
     def clean_stall_number(self):
         stall = self.cleaned_data.get("stall_number", "").strip().upper()
@@ -221,7 +268,7 @@ class MemberForm(forms.ModelForm):
                 "market": answer.market.name if answer.market else _("another organization")
             }
         else:
-            message = _("Already registered: see below.")
+            message = _("Already registered: see the note above the form.")
         self.add_error(answer.field, message)
         return cleaned
 
@@ -275,8 +322,8 @@ class LeaveForm(forms.Form):
 
     def clean_left_on(self):
         left_on = self.cleaned_data["left_on"]
-        if left_on > timezone.localdate() + datetime.timedelta(days=31):
-            raise forms.ValidationError(_("Choose a date no more than a month ahead."))
+        if left_on > timezone.localdate():
+            raise forms.ValidationError(_("The leaving date cannot be in the future."))
         return left_on
 
 
@@ -304,20 +351,27 @@ class BulkForm(forms.Form):
         ("mark_left", _("Mark as left")),
     ]
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    # Which of the fields below each action needs (the page shows only those).
+    FIELDS_FOR_ACTION = {
+        "add_tag": ("tag",),
+        "remove_tag": ("tag",),
+        "assign_home": ("home",),
+        "mark_left": ("on", "reason"),
+    }
     ids = forms.TypedMultipleChoiceField(coerce=coerce_id, required=False, choices=())
     everything = forms.BooleanField(required=False)
     # How many members "everything matching" meant on the page she confirmed it on.
     expected = forms.IntegerField(required=False, min_value=0, max_value=10_000_000)
     tag = forms.CharField(label=_("Tag"), required=False, max_length=30)
     home = forms.TypedChoiceField(
-        label=_("Home"), required=False, coerce=coerce_id, empty_value=None
+        label=_("Women's home / micro-home"), required=False, coerce=coerce_id, empty_value=None
     )
-    on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
+    on = forms.DateField(label=_("Left on"), required=False, widget=DateInput())
     reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
 
     def __init__(self, *args, homes: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["home"].choices = [("", "—"), *homes]
+        self.fields["home"].choices = [("", _("Choose a home")), *homes]
         # Any id may be posted; the view intersects them with what the user may change.
         self.fields["ids"].valid_value = lambda value: True
 
@@ -338,4 +392,6 @@ class BulkForm(forms.Form):
             self.add_error("reason", _("Enter the reason."))
         if action in {"assign_home", "mark_left"} and not cleaned.get("on"):
             cleaned["on"] = timezone.localdate()
+        if action == "mark_left" and cleaned.get("on") and cleaned["on"] > timezone.localdate():
+            self.add_error("on", _("The leaving date cannot be in the future."))
         return cleaned

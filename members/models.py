@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from pypinyin import lazy_pinyin
@@ -78,6 +79,23 @@ class Tag(models.Model):
 class MemberQuerySet(models.QuerySet):
     def current(self) -> "MemberQuerySet":
         return self.filter(status=MemberStatus.CURRENT)
+
+
+# Plausible dates (issue 9): a member is 16 to 100 years old today; nobody joined before
+# the women's federation existed (founded 24 March 1949), nor before her organization did
+# (checked in the services, which know the organization). The database refuses the gross
+# cases through the constraints below; "today" moves, so "not in the future" is the form's
+# and the services' job.
+MIN_AGE, MAX_AGE = 16, 100
+EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
+FEDERATION_FOUNDED = datetime.date(1949, 3, 24)
+
+
+def years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
 
 
 class Member(models.Model):
@@ -161,6 +179,17 @@ class Member(models.Model):
                 name="member_left_after_joined",
                 violation_error_message=_("The leaving date cannot be before the joining date."),
             ),
+            models.CheckConstraint(
+                condition=Q(birth_date__isnull=True)
+                | (Q(birth_date__gte=EARLIEST_BIRTH_DATE) & Q(birth_date__lt=F("joined_on"))),
+                name="member_birth_date_plausible",
+                violation_error_message=_("This birth date is not plausible."),
+            ),
+            models.CheckConstraint(
+                condition=Q(joined_on__gte=FEDERATION_FOUNDED),
+                name="member_joined_after_federation_founded",
+                violation_error_message=_("Nobody joined before the women's federation existed."),
+            ),
         ]
         indexes = [
             # Sorting by name (the directory's default order).
@@ -211,8 +240,39 @@ class Member(models.Model):
                 )
         if self.status == MemberStatus.LEFT and not self.left_on:
             errors["left_on"] = ValidationError(_("Enter the date she left."), code="required")
+        errors.update(self._date_errors(errors))
         if errors:
             raise ValidationError(errors)
+
+    def _date_errors(self, found: dict) -> dict[str, ValidationError]:
+        today = timezone.localdate()
+        errors: dict[str, ValidationError] = {}
+        if self.birth_date and "birth_date" not in found:
+            if (
+                not years_before(today, MAX_AGE + 1)
+                < self.birth_date
+                <= years_before(today, MIN_AGE)
+            ):
+                errors["birth_date"] = ValidationError(
+                    _("A member is %(min)d to %(max)d years old: check the birth date."),
+                    code="birth_date_implausible",
+                    params={"min": MIN_AGE, "max": MAX_AGE},
+                )
+        if self.joined_on:
+            if self.joined_on > today:
+                errors["joined_on"] = ValidationError(
+                    _("The joining date cannot be in the future."), code="joined_in_future"
+                )
+            elif self.joined_on < FEDERATION_FOUNDED:
+                errors["joined_on"] = ValidationError(
+                    _("Nobody joined before the women's federation existed."),
+                    code="joined_too_early",
+                )
+        if self.left_on and self.left_on > today:
+            errors["left_on"] = ValidationError(
+                _("The leaving date cannot be in the future."), code="left_in_future"
+            )
+        return errors
 
     def save(self, *args, **kwargs):
         self.mobile = normalize_mobile(self.mobile)
@@ -273,6 +333,11 @@ def name_to_pinyin(name: str) -> tuple[str, str]:
         syllables[0] = SURNAME_PINYIN[name[0]]
     initials = [syllable[0] for syllable in syllables if syllable]
     return "".join(syllables).lower(), "".join(initials).lower()
+
+
+def mask_id_number(id_number: str) -> str:
+    """The first three characters (the province) and stars: as on her record."""
+    return f"{id_number[:3]}{'*' * (len(id_number) - 3)}" if id_number else ""
 
 
 def mask_mobile(mobile: str) -> str:

@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, 
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from audit.models import ChangeRecord
 from federation import scope
@@ -472,7 +473,7 @@ def member_history(member: Member, *, reveal_mobile: bool, limit: int = 100) -> 
         record.rows = []
         for field, (old, new) in (record.changes or {}).items():
             try:
-                label = Member._meta.get_field(field).verbose_name
+                label = capfirst(Member._meta.get_field(field).verbose_name)
             except FieldDoesNotExist:  # a field that no longer exists keeps its name
                 label = field
             if field == "mobile" and not reveal_mobile:
@@ -513,6 +514,17 @@ def market_federations_changeable_by(user: User) -> QuerySet[Organization]:
 def homes_changeable_by(user: User) -> QuerySet[Organization]:
     return organizations_changeable_by(user).filter(
         kind__in=[OrganizationKind.WOMENS_HOME, OrganizationKind.MICRO_HOME]
+    )
+
+
+def transfers_awaiting_decision(user: User) -> QuerySet[TransferRequest]:
+    """Pending transfers waiting for this user's side to confirm or reject: a move into her
+    market that the other market sent, or a move out of it that the receiving market asked
+    for. The same answer as transfer_abilities(...).decide, as one query."""
+    scope = organizations_changeable_by(user)
+    return TransferRequest.objects.filter(status=TransferStatus.PENDING).filter(
+        Q(requested_by_receiver=False, to_organization__in=scope)
+        | Q(requested_by_receiver=True, from_organization__in=scope)
     )
 
 

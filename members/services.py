@@ -13,6 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from audit.models import AccessEvent, AccessKind, ChangeRecord
@@ -57,7 +58,7 @@ def _labelled(instance, fields: list[str]) -> dict[str, Any]:
         value = display() if callable(display) else getattr(instance, name)
         if hasattr(value, "pk"):
             value = str(value)
-        data[str(field.verbose_name)] = value
+        data[str(capfirst(field.verbose_name))] = value
     return data
 
 
@@ -274,6 +275,7 @@ def member_create(
     if refused:
         raise PermissionDenied(f"fields {sorted(refused)} may not be set by this user")
     member = Member(joined_on=joined_on, **fields)
+    _require_joined_after_founded(joined_on, market)
     member.full_clean()
     member.save(force_insert=True)
     with counts_kept([member.pk]):
@@ -289,6 +291,19 @@ def member_create(
         params={"market": market.name, "home": home.name if home else ""},
     )
     return member
+
+
+def _require_joined_after_founded(joined_on: datetime.date, organization: Organization) -> None:
+    founded = organization.established_on
+    if founded and joined_on < founded:
+        raise ValidationError(
+            {
+                "joined_on": _(
+                    "%(organization)s was established on %(date)s; she cannot have joined before."
+                )
+                % {"organization": organization.name, "date": founded.isoformat()}
+            }
+        )
 
 
 @transaction.atomic
@@ -311,6 +326,10 @@ def member_update(*, member: Member, version: int, by: AbstractBaseUser, **field
             changes[name] = (before, after)
     if not changes:
         return locked
+    if "joined_on" in changes:
+        first = locked.memberships.select_related("organization").order_by("starts_on").first()
+        if first is not None:
+            _require_joined_after_founded(locked.joined_on, first.organization)
     locked.full_clean()
     locked.version = F("version") + 1
     locked.save(update_fields=[*fields, "version", "updated_at"])
@@ -572,6 +591,12 @@ def _changeable_ids(members: QuerySet, by: AbstractBaseUser, expected: int | Non
             % {"expected": expected, "count": len(ids)}
         )
     return ids
+
+
+def members_bulk_count(*, members: QuerySet, by: AbstractBaseUser, expected: int | None) -> int:
+    """How many members a bulk action on this selection would act on, as the confirmation
+    page states it; refused (ValidationError) if that is no longer the number she saw."""
+    return len(_changeable_ids(members, by, expected))
 
 
 def _lock_members(ids: list[int]) -> None:

@@ -11,6 +11,11 @@ urlpatterns = [
     path("members/<int:pk>/leave/", views.member_leave, name="member_leave"),
     path("members/<int:pk>/restore/", views.member_restore, name="member_restore"),
     path("members/<int:pk>/transfer/", views.member_transfer, name="member_transfer"),
+    path(
+        "members/<int:pk>/personal-data/",
+        views.member_personal_data,
+        name="member_personal_data",
+    ),
     path("members/<int:pk>/unmask/<str:field>/", views.member_unmask, name="member_unmask"),
     path("transfers/", views.transfer_list, name="transfer_list"),
     path("transfers/request-in/", views.member_transfer_in, name="member_transfer_in"),

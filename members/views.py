@@ -27,9 +27,9 @@ from members.forms import (
     MemberForm,
     TransferForm,
 )
-from members.models import Member, MemberStatus, TransferStatus
+from members.models import Member, MemberStatus, TransferStatus, mask_id_number
 from members.selectors import DirectoryQuery
-from members.validators import normalize_id_number, normalize_mobile
+from members.validators import ID_NUMBER_RE, MOBILE_RE, normalize_id_number, normalize_mobile
 
 PAGE_SIZE = 50
 
@@ -130,6 +130,29 @@ def member_bulk(request: HttpRequest) -> HttpResponse:
         changeable=True,
     )
     action = data["action"]
+    if data["everything"] and request.POST.get("confirmed") != "1":
+        # "Everything matching" can be hundreds of women: say how many, and ask first. The
+        # number she saw on the list must still be the number matching (issue 8); the one
+        # she confirms here travels on as the number the action must act on.
+        try:
+            count = services.members_bulk_count(members=chosen, by=request.user, expected=expected)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect(back)
+        context = {
+            "count": count,
+            "action_label": dict(form.fields["action"].choices)[action],
+            "posted": [
+                (key, value)
+                for key in ("action", "everything", "query", "tag", "home", "on", "reason")
+                for value in request.POST.getlist(key)
+            ]
+            + [("expected", str(count))],
+            "back": back,
+            "data": data,
+        }
+        return render(request, "members/member_bulk_confirm.html", context)
     try:
         if action == "add_tag":
             count = services.members_add_tag(
@@ -194,13 +217,13 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "member": member,
         "market": selectors.current_market(member),
         "homes": selectors.current_homes(member),
-        # An erased member's old numbers stay masked in her history, whoever reads it.
-        "changes": selectors.member_history(
-            member, reveal_mobile=can.change and member.erased_at is None
-        ),
+        # Masked for everybody: full numbers only through a recorded "显示" (and never for
+        # an erased member, whoever reads it).
+        "changes": selectors.member_history(member, reveal_mobile=False),
         "can": can,
         "can_change": can.change,
         "can_see_id": can.see_id_number,
+        "masked_id_number": mask_id_number(member.id_number),
         "pending_transfer": member.transfers.filter(status=TransferStatus.PENDING)
         .select_related("to_organization", "from_organization")
         .first(),
@@ -210,16 +233,73 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def member_unmask(request: HttpRequest, pk: int, field: str) -> HttpResponse:
-    """Show one full number: an explicit, recorded act (never in a URL, never in a log)."""
-    if field not in {"mobile", "id_number"}:
+    """Show one full number, or the change history's full mobiles: an explicit, recorded act
+    (never in a URL, never in a log). With hide=1, the masked form again (nothing recorded)."""
+    if field not in {"mobile", "id_number", "history"}:
         return HttpResponse(status=400)
     if field == "id_number" and not can_see_id_numbers(request.user):
         raise PermissionDenied
-    member = _member_or_404(request, pk, changeable=field == "mobile")
-    kind = AccessKind.UNMASK_MOBILE if field == "mobile" else AccessKind.UNMASK_ID_NUMBER
-    access_record(kind=kind, request=request, target=member)
-    value = getattr(member, field)
-    return render(request, "members/member_detail.html#unmasked", {"value": value})
+    member = _member_or_404(request, pk, changeable=field != "id_number")
+    # An erased member's old numbers stay masked, whoever asks (nothing to reveal or record).
+    reveal = request.POST.get("hide") != "1" and member.erased_at is None
+    if field == "history":
+        if reveal:
+            access_record(
+                kind=AccessKind.UNMASK_MOBILE,
+                request=request,
+                target=member,
+                detail={"fields": ["history"]},
+            )
+        context = {
+            "member": member,
+            "changes": selectors.member_history(member, reveal_mobile=reveal),
+            "history_revealed": reveal,
+            "can_change": True,
+        }
+        return render(request, "members/member_detail.html#history", context)
+    if reveal:
+        kind = AccessKind.UNMASK_MOBILE if field == "mobile" else AccessKind.UNMASK_ID_NUMBER
+        access_record(kind=kind, request=request, target=member)
+    masked = member.masked_mobile if field == "mobile" else mask_id_number(member.id_number)
+    context = {
+        "member": member,
+        "field": field,
+        "shown": getattr(member, field) if reveal else masked,
+        "revealed": reveal,
+    }
+    return render(request, "members/member_detail.html#number", context)
+
+
+@require_http_methods(["GET", "POST"])
+def member_personal_data(request: HttpRequest, pk: int) -> HttpResponse:
+    """PIPL requests on her record (district staff): hand over everything held about her as
+    a file, or erase what identifies her. Both are recorded in the access log."""
+    member = _member_or_404(request, pk)
+    can = selectors.member_abilities(user=request.user, member=member)
+    if not can.handle_personal_data:
+        raise PermissionDenied
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "export":
+            document = services.member_export_personal_data(
+                member=member, by=request.user, request=request
+            )
+            response = HttpResponse(document, content_type="application/json; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="member-{member.pk}.json"'
+            return response
+        if action == "erase":
+            if member.erased_at is not None:
+                messages.info(request, _("Her personal data has already been erased."))
+                return redirect("member_detail", pk=pk)
+            if request.POST.get("confirmed") != "yes":
+                messages.error(request, _("Tick the box to confirm the erasure."))
+            else:
+                services.member_erase(member=member, by=request.user, request=request)
+                messages.success(request, _("Personal data erased; statistics keep their counts."))
+                return redirect("member_detail", pk=pk)
+        else:
+            return HttpResponse(status=400)
+    return render(request, "members/member_personal_data.html", {"member": member})
 
 
 @require_http_methods(["GET", "POST"])
@@ -370,7 +450,7 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
     others = Organization.objects.filter(kind="market_federation").exclude(
         pk__in=member.memberships.filter(ends_on__isnull=True).values("organization")
     )
-    form = TransferForm(request.POST or None, markets=others.order_by("name"))
+    form = TransferForm(request.POST or None, markets=others.order_by("sort_name", "name"))
     if request.method == "POST" and form.is_valid():
         try:
             services.transfer_request(
@@ -391,43 +471,66 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def member_transfer_in(request: HttpRequest) -> HttpResponse:
-    """Ask for a member registered in another market (found by her mobile or ID number)."""
+    """Ask for a member registered in another market (found by her mobile or ID number).
+
+    The button sits in the add-member form and posts that whole form here, so whatever
+    goes wrong the chair gets her form back as she typed it, with the reason beside it.
+    """
     markets = selectors.market_federations_changeable_by(request.user)
     if not markets.exists():
         raise PermissionDenied
-    target = id_or_400(request.POST.get("to_organization", ""))
-    to_organization = get_visible_or_404(request, markets, pk=target)
+    target = request.POST.get("to_organization") or request.POST.get("market", "")
+    to_organization = get_visible_or_404(request, markets, pk=id_or_400(target))
+    # Only a well-formed number is looked up (no ten-thousand digits reach the database).
     mobile = normalize_mobile(request.POST.get("mobile", ""))
-    id_number = request.POST.get("id_number", "") if can_see_id_numbers(request.user) else ""
-    id_number = normalize_id_number(id_number)
-    # The same look-up as the form's: recorded, limited per user, never naming her.
-    answer = services.member_duplicate_lookup(
-        by=request.user, mobile=mobile, id_number=id_number, request=request
-    )
+    mobile = mobile if MOBILE_RE.fullmatch(mobile) else ""
+    id_number = ""
+    if can_see_id_numbers(request.user):
+        id_number = normalize_id_number(request.POST.get("id_number", ""))
+        id_number = id_number if ID_NUMBER_RE.fullmatch(id_number) else ""
+    problems: list[str] = []
+    answer = services.NO_DUPLICATE
+    if mobile or id_number:
+        # The same look-up as the form's: recorded, limited per user, never naming her.
+        answer = services.member_duplicate_lookup(
+            by=request.user, mobile=mobile, id_number=id_number, request=request
+        )
     if not answer.found:
-        messages.error(request, _("No current member has this number."))
-        return redirect("member_create")
-    if answer.limited:
-        messages.error(
-            request, _("You have looked up too many numbers in the last hour. Try again later.")
-        )
-        return redirect("member_create")
-    member, _field = selectors.member_by_mobile_or_id(mobile=mobile, id_number=id_number)
-    try:
-        services.transfer_request(
-            member=member,
-            to_organization=to_organization,
-            effective_on=timezone.localdate(),
-            reason=_("Works in our market now"),
-            by=request.user,
-            by_receiver=True,
-        )
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect("member_create")
-    messages.success(request, _("Transfer requested; her current market confirms it."))
-    return redirect("transfer_list")
+        problems.append(_("No current member has this number."))
+    elif answer.limited:
+        problems.append(_("You have looked up too many numbers in the last hour. Try again later."))
+    else:
+        member, _field = selectors.member_by_mobile_or_id(mobile=mobile, id_number=id_number)
+        try:
+            services.transfer_request(
+                member=member,
+                to_organization=to_organization,
+                effective_on=timezone.localdate(),
+                reason=_("Works in our market now"),
+                by=request.user,
+                by_receiver=True,
+            )
+        except ValidationError as error:
+            problems.extend(error.messages)
+    if not problems:
+        messages.success(request, _("Transfer requested; her current market confirms it."))
+        return redirect("transfer_list")
+    # Nothing she typed is lost: the whole form comes back with what went wrong. (No second
+    # duplicate look-up here: the one above is the one recorded and counted.)
+    place = MemberCreatePlaceForm(
+        request.POST, markets=markets, homes=selectors.homes_changeable_by(request.user)
+    )
+    form = MemberForm(
+        request.POST,
+        instance=Member(),
+        allowed=selectors.creatable_member_fields(request.user),
+        market=to_organization,
+    )
+    place.is_valid()
+    form.is_valid()
+    for problem in problems:
+        form.add_error(None, problem)
+    return render(request, "members/member_form.html", _form_context(request, form, place=place))
 
 
 @require_GET

@@ -86,6 +86,8 @@ RULES = {
     "member_leave": Rule("change", kwargs="member"),
     "member_restore": Rule("change", method="post", kwargs="member"),
     "member_transfer": Rule("change", kwargs="member"),
+    # PIPL hand-over and erasure: district staff only (the same people as the access log).
+    "member_personal_data": Rule("log", kwargs="member"),
     "member_unmask": Rule("change", method="post", kwargs="member,field"),
     "transfer_list": Rule("login"),
     "member_transfer_in": Rule("create", method="post", data={"mobile": "13000000000"}),

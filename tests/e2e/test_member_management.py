@@ -49,7 +49,7 @@ def test_chair_keeps_her_roster_and_staff_confirm_a_transfer(
     page.get_by_label("手机号").fill("13912349876")
     page.get_by_role("button", name="保存").click()
     page.get_by_text("已保存").wait_for()
-    assert "13912349876" in page.locator(".history").inner_text()
+    assert "139****9876" in page.locator(".history").inner_text()
     fits(page, PHONE["width"])
     page.screenshot(path=f"{artifacts_dir}/member-phone.png", full_page=True)
     axe_check(page)

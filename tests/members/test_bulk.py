@@ -25,7 +25,8 @@ def test_chair_tags_only_members_she_may_change(client, district, chair_a):
 
 def test_everything_matching_the_filter(client, district, district_staff):
     client.force_login(district_staff)
-    post(client, action="add_tag", tag="主播", everything="1", query="q=l", expected="1")
+    data = {"everything": "1", "query": "q=l", "expected": "1", "confirmed": "1"}
+    post(client, action="add_tag", tag="主播", **data)
     assert set(Tag.objects.get(name="主播").members.all()) == {district.member_b}
 
 
@@ -42,7 +43,8 @@ def test_bulk_mark_left_and_assign_home(client, district, chair_a):
 
 def test_viewer_changes_nothing(client, district, viewer):
     client.force_login(viewer)
-    post(client, action="mark_left", reason="x", everything="1", query="", expected="2")
+    data = {"everything": "1", "query": "", "expected": "2", "confirmed": "1"}
+    post(client, action="mark_left", reason="x", **data)
     assert Member.objects.filter(status=MemberStatus.CURRENT).count() == 2
 
 
@@ -94,10 +96,13 @@ def test_everything_acts_only_on_the_number_confirmed(client, district, chair_a,
     # She confirmed "all 1 matching members"; meanwhile someone registered another.
     other = MemberFactory(name="新来的")
     MembershipFactory(member=other, organization=district.market_a.federation)
-    post(client, action=action, tag="全员", reason="x", everything="1", query="", expected="1")
-    assert not Tag.objects.filter(name="全员").exists()
-    assert Member.objects.filter(status=MemberStatus.CURRENT).count() == 3
-    post(client, action=action, tag="全员", reason="x", everything="1", query="", expected="2")
+    data = {"action": action, "tag": "全员", "reason": "x", "everything": "1", "query": ""}
+    # Neither the confirmation page nor the confirmed action goes ahead on the old number.
+    for step in ({}, {"confirmed": "1"}):
+        post(client, **data, **step, expected="1")
+        assert not Tag.objects.filter(name="全员").exists()
+        assert Member.objects.filter(status=MemberStatus.CURRENT).count() == 3
+    post(client, **data, expected="2", confirmed="1")
     if action == "add_tag":
         assert Tag.objects.get(name="全员").members.count() == 2
     else:

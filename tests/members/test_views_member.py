@@ -76,7 +76,8 @@ def test_chair_corrects_a_mobile_and_history_shows_it(client, district, chair_a)
     change = ChangeRecord.objects.get(object_id=str(member.pk), action="update")
     assert change.username == "chair_a" and change.changes["mobile"][1] == "13912349876"
     page = client.get(reverse("member_detail", args=[member.pk])).content.decode()
-    assert "13912349876" in page  # she may change it, so she sees the history in full
+    # Masked in the history too; the full numbers only through a recorded "显示".
+    assert "13912349876" not in page and "139****9876" in page
 
 
 def test_a_chair_cannot_change_fields_of_her_role_even_when_crafted(client, district, chair_a):
