@@ -100,7 +100,9 @@ def test_dashboard_total_equals_the_directory_after_every_change(
         member=Member.objects.get(pk=new.pk),
         market=district.market_a.federation,
         restored_on=datetime.date(2026, 5, 1),
-        by=chair_a,
+        # She left from market B: market A's chair no longer sees her (the scope rule), so
+        # district staff bring her back into A.
+        by=district_staff,
     )
     assert_every_login_sees_the_directory_total(client, logins)
     assert shown(client, chair_a) == 2

@@ -93,7 +93,9 @@ def test_kept_directory_totals_equal_the_listed_members(
         member=Member.objects.get(pk=new.pk),
         market=district.market_a.federation,
         restored_on=datetime.date(2026, 5, 1),
-        by=chair_a,
+        # She left from market B: market A's chair no longer sees her (the scope rule), so
+        # district staff bring her back into A.
+        by=district_staff,
     )
     services.member_erase(member=district.member_b, by=district_staff)
     assert_totals_match(client, logins)
