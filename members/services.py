@@ -791,6 +791,7 @@ _MEMBER_COLUMNS = [
     "version",
     "created_at",
     "updated_at",
+    "email",
 ]
 
 
@@ -835,6 +836,7 @@ def _insert_members(rows: list[dict], *, joined_on: datetime.date) -> list[int]:
                 1,
                 now,
                 now,
+                values.get("email", ""),
             )
         )
     _insert_rows(Member, _MEMBER_COLUMNS, table)
