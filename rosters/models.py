@@ -141,7 +141,8 @@ class RosterExport(models.Model):
         indexes = [models.Index(fields=["status", "expires_at"], name="roster_export_expiry")]
 
     def __str__(self) -> str:
-        return f"{self.requested_at:%Y-%m-%d %H:%M} {self.file_format} ({self.get_status_display()})"
+        at = timezone.localtime(self.requested_at)
+        return f"{at:%Y-%m-%d %H:%M} {self.file_format} ({self.get_status_display()})"
 
     @property
     def filename(self) -> str:

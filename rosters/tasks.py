@@ -23,7 +23,9 @@ def roster_preview(batch_id: int, user_id: int) -> str:
     return "done"
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=30 * 60, soft_time_limit=29 * 60)
+@shared_task(
+    acks_late=True, reject_on_worker_lost=True, time_limit=30 * 60, soft_time_limit=29 * 60
+)
 def roster_export_build(export_id: int) -> str:
     """Write one large export (rosters.services.roster_export_build is idempotent: a
     redelivered task finds the export done and leaves it)."""
