@@ -61,6 +61,7 @@ def test_large_export_is_a_job_with_a_progress_page(client, district, chair_a, l
     assert export.total == 1  # 赵丹, her market's one member
     page = client.get(response["Location"])
     assert b"<progress" in page.content
+    assert "只有您本人可以下载此文件" in page.content.decode()  # Chinese first
     assert b'hx-trigger="every 1s"' in page.content
     fragment = client.get(response["Location"], headers={"HX-Request": "true"})
     assert b"<html" not in fragment.content
