@@ -20,6 +20,7 @@ from tests.conftest import require_service, uses_postgres
 from tests.factories import MemberFactory, MembershipFactory
 from tests.notifications.test_worker_kill import database_url, forget_killed_workers_messages
 from tests.test_celery_worker import redis_answers
+from tests.test_markup_a11y import problems
 
 
 @pytest.fixture
@@ -62,6 +63,7 @@ def test_large_export_is_a_job_with_a_progress_page(client, district, chair_a, l
     page = client.get(response["Location"])
     assert b"<progress" in page.content
     assert "只有您本人可以下载此文件" in page.content.decode()  # Chinese first
+    assert not problems(page.content.decode())
     assert b'hx-trigger="every 1s"' in page.content
     fragment = client.get(response["Location"], headers={"HX-Request": "true"})
     assert b"<html" not in fragment.content
@@ -73,6 +75,7 @@ def test_large_export_is_a_job_with_a_progress_page(client, district, chair_a, l
     done = client.get(response["Location"], headers={"HX-Request": "true"})
     assert b"<progress" not in done.content
     assert b"hx-trigger" not in done.content  # polling stops
+    assert not problems(done.content.decode(), fragment=True)
     assert f"/rosters/exports/{export.pk}/download/".encode() in done.content
     # A reload (full page) shows the same state.
     assert (
