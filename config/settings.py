@@ -307,7 +307,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "notifications.tasks.notices_dispatch_due",
         "schedule": 60,
     },
+    # Roster exports past their days (ROSTER_EXPORT_KEEP_DAYS) lose their files.
+    "rosters-exports-expire": {
+        "task": "rosters.tasks.roster_exports_expire",
+        "schedule": 60 * 60,
+    },
 }
+
+# --- Roster exports (rosters) -------------------------------------------------------------
+# Exports of more rows than this are written by a Celery task and fetched from a link.
+ROSTER_EXPORT_ASYNC_ROWS = env_int("ROSTER_EXPORT_ASYNC_ROWS", 5000)
+# A finished export's file is deleted after this many days.
+ROSTER_EXPORT_KEEP_DAYS = env_int("ROSTER_EXPORT_KEEP_DAYS", 7)
 
 # --- Counselling (娘家有约) and the public forms -----------------------------------------
 # Closed requests lose her name, mobile and words after this many days (counts remain).

@@ -8,7 +8,7 @@ as they come: memory does not grow with the number of rows. Mobiles and ID numbe
 import csv
 import datetime
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import xlsxwriter
@@ -186,12 +186,29 @@ def write_xlsx(rows: Iterator[list], columns: list[Column], target) -> int:
     return count
 
 
+def _counted(rows: Iterator[list], progress: Callable[[int], None], every: int) -> Iterator[list]:
+    count = 0
+    for row in rows:
+        yield row
+        count += 1
+        if count % every == 0:
+            progress(count)
+
+
 def export_members(
-    *, members: QuerySet[Member], policy: ExportPolicy, file_format: str, target
+    *,
+    members: QuerySet[Member],
+    policy: ExportPolicy,
+    file_format: str,
+    target,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Write the members to `target` (a path or binary file); returns the number of rows."""
+    """Write the members to `target` (a path or binary file); returns the number of rows.
+    `progress`, if given, is called with the rows written so far every CHUNK rows."""
     columns = export_columns(id_numbers=policy.id_numbers)
     rows = export_rows(members, policy)
+    if progress is not None:
+        rows = _counted(rows, progress, CHUNK)
     if file_format == "csv":
         wrapper = io.TextIOWrapper(target, encoding="utf-8", newline="")
         try:

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from federation.models import Organization
@@ -86,3 +87,63 @@ class ColumnMapping(models.Model):
 
     def __str__(self) -> str:
         return str(self.organization)
+
+
+class ExportStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    BUILDING = "building", _("Being written")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
+
+
+class RosterExport(models.Model):
+    """A large export of the directory, written by a Celery task and fetched later.
+
+    Only the member who asked for it may download it: the file holds what her role showed
+    her (masks and ID numbers as in the synchronous export), not what another user may see.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    file_format = models.CharField(_("format"), max_length=4)
+    id_numbers = models.BooleanField(_("with ID numbers"), default=False)
+    # What was selected on the directory: {"query": "...", "ids": [...], "everything": bool}.
+    selection = models.JSONField(default=dict)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.WAITING
+    )
+    # Rows written of rows expected (counted when asked for; the task may find a few more).
+    progress = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    file = models.FileField(_("file"), upload_to="roster-exports/%Y/", blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("available until"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("roster export")
+        verbose_name_plural = _("roster exports")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(file_format__in=["xlsx", "csv"]),
+                name="roster_export_format",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"], name="roster_export_expiry")]
+
+    def __str__(self) -> str:
+        at = timezone.localtime(self.requested_at)
+        return f"{at:%Y-%m-%d %H:%M} {self.file_format} ({self.get_status_display()})"
+
+    @property
+    def filename(self) -> str:
+        return f"members-{timezone.localtime(self.requested_at):%Y%m%d-%H%M}.{self.file_format}"

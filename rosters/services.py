@@ -4,6 +4,7 @@
 import datetime
 import gc
 import json
+import tempfile
 import zlib
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -11,29 +12,36 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import xlsxwriter
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Max
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AccessKind, ChangeRecord
 from audit.services import access_record
-from federation import scope
+from federation import choices, scope
 from federation.models import Organization
 from members import crypto
+from members.choices import tag_choices
+from members.forms import DirectoryForm
 from members.models import Education, Occupation, PoliticalStatus, Sex, mask_mobile
 from members.selectors import (
     creatable_member_fields,
     current_members_elsewhere,
     editable_member_fields,
     market_roster,
+    members_from_selection,
 )
 from members.services import RosterChanges, members_import_roster, members_undo_roster
 from rosters.exporting import export_members, export_policy
-from rosters.models import BatchStatus, ColumnMapping, ImportBatch
+from rosters.models import BatchStatus, ColumnMapping, ImportBatch, RosterExport
+from rosters.models import ExportStatus as RosterExportStatus
 from rosters.parsing import (
     FIELD_LABELS,
     FIELDS,
@@ -481,6 +489,47 @@ def batch_undo(*, batch: ImportBatch, by: AbstractBaseUser) -> ImportBatch:
 # --- Export ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ExportSelection:
+    """What the user selected on the directory, as the export form carries it."""
+
+    query: str = ""
+    ids: list[int] = field(default_factory=list)
+    everything: bool = False
+
+    def as_data(self) -> dict:
+        return {"query": self.query, "ids": list(self.ids), "everything": self.everything}
+
+    @classmethod
+    def from_data(cls, data: dict) -> "ExportSelection":
+        return cls(
+            query=str(data.get("query", "")),
+            ids=[int(pk) for pk in data.get("ids", [])],
+            everything=bool(data.get("everything")),
+        )
+
+
+def export_selection(*, user: AbstractBaseUser, selection: ExportSelection) -> tuple[Any, dict]:
+    """The members the selection names, within the user's scope now, and its description
+    for the record (the filter's fields, how many were ticked)."""
+    directory = DirectoryForm(
+        QueryDict(selection.query),
+        organizations=choices.visible_organization_choices(user),
+        tags=tag_choices(),
+    )
+    everything = selection.everything or not selection.ids
+    members = members_from_selection(
+        user=user, ids=selection.ids, everything=everything, query=directory.query()
+    )
+    description = {
+        "filter": {k: v for k, v in directory.cleaned_data.items() if v not in ("", None)}
+        if directory.is_valid()
+        else {},
+        "selected": len(selection.ids) if not selection.everything else "all",
+    }
+    return members, description
+
+
 def roster_export(
     *,
     user: AbstractBaseUser,
@@ -495,19 +544,154 @@ def roster_export(
     what: the filter, the format, how many rows, whether ID numbers were in it."""
     policy = export_policy(user, id_numbers_asked=id_numbers_asked)
     count = export_members(members=members, policy=policy, file_format=file_format, target=target)
+    _export_record(
+        user=user,
+        policy=policy,
+        count=count,
+        detail={**description, "format": file_format},
+        request=request,
+    )
+    return count
+
+
+def _export_record(*, user, policy, count: int, detail: dict, request=None) -> None:
     access_record(
         kind=AccessKind.EXPORT,
         request=request,
         user=user,
         row_count=count,
         detail={
-            **description,
-            "format": file_format,
+            **detail,
             "id_numbers": policy.id_numbers,
             "full_mobiles": policy.full_mobiles,
         },
     )
-    return count
+
+
+# --- Large exports, written by a Celery task ---------------------------------------------
+
+
+def roster_export_request(
+    *,
+    user: AbstractBaseUser,
+    selection: ExportSelection,
+    file_format: str,
+    id_numbers_asked: bool,
+    total: int,
+) -> RosterExport:
+    """Ask for a large export (the caller enqueues rosters.tasks.roster_export_build with
+    its id). ID numbers are refused here too, not only in the view."""
+    if file_format not in ("xlsx", "csv"):
+        raise ValidationError(_("Choose .xlsx or .csv."))
+    if id_numbers_asked and not scope.can_see_id_numbers(user):
+        raise PermissionDenied
+    return RosterExport.objects.create(
+        requested_by=user,
+        file_format=file_format,
+        id_numbers=id_numbers_asked,
+        selection=selection.as_data(),
+        total=total,
+    )
+
+
+def roster_export_build(*, export_id: int) -> RosterExport:
+    """Write the file of a large export (the task's body), as its requester's role allows
+    now. Idempotent: a finished or expired export is left as it is; a redelivered one is
+    written again from the start, and if two deliveries race, the first to finish wins and
+    the other's file is thrown away, so there is one file and one export record."""
+    with transaction.atomic():
+        export = RosterExport.objects.select_for_update().get(pk=export_id)
+        if export.status in (RosterExportStatus.DONE, RosterExportStatus.EXPIRED):
+            return export
+        user = export.requested_by
+        if user is None or not user.is_active:
+            export.status, export.error = RosterExportStatus.FAILED, _("The requester is gone.")
+            export.save(update_fields=["status", "error"])
+            return export
+        export.status, export.progress, export.error = RosterExportStatus.BUILDING, 0, ""
+        export.save(update_fields=["status", "progress", "error"])
+
+    def progress(rows: int) -> None:
+        RosterExport.objects.filter(pk=export_id).update(progress=rows)
+
+    members, description = export_selection(
+        user=user, selection=ExportSelection.from_data(export.selection)
+    )
+    policy = export_policy(user, id_numbers_asked=export.id_numbers)
+    with tempfile.TemporaryFile() as spool:
+        try:
+            count = export_members(
+                members=members,
+                policy=policy,
+                file_format=export.file_format,
+                target=spool,
+                progress=progress,
+            )
+        except Exception:
+            RosterExport.objects.filter(pk=export_id).update(
+                status=RosterExportStatus.FAILED,
+                error=_("The export could not be written; ask again."),
+            )
+            raise
+        spool.seek(0)
+        with transaction.atomic():
+            export = RosterExport.objects.select_for_update().get(pk=export_id)
+            if export.status == RosterExportStatus.DONE:
+                return export
+            export.file.save(f"members-{export.pk}.{export.file_format}", File(spool), save=False)
+            export.status = RosterExportStatus.DONE
+            export.progress = export.row_count = count
+            export.total = max(export.total, count)
+            export.finished_at = timezone.now()
+            export.expires_at = export.finished_at + datetime.timedelta(
+                days=settings.ROSTER_EXPORT_KEEP_DAYS
+            )
+            export.save(
+                update_fields=[
+                    "file", "status", "progress", "row_count", "total", "finished_at",
+                    "expires_at",
+                ]
+            )  # fmt: skip
+            _export_record(
+                user=user,
+                policy=policy,
+                count=count,
+                detail={**description, "format": export.file_format, "export": export.pk},
+            )
+    return export
+
+
+def roster_export_download(*, export: RosterExport, by: AbstractBaseUser, request=None):
+    """The finished file, opened for reading, for its requester only; the download is
+    recorded."""
+    if export.requested_by_id != by.pk:
+        raise PermissionDenied
+    if export.status != RosterExportStatus.DONE or not export.file:
+        raise ValidationError(_("This export is not ready."))
+    handle = export.file.open("rb")
+    access_record(
+        kind=AccessKind.EXPORT,
+        request=request,
+        user=by,
+        row_count=export.row_count,
+        detail={"what": "roster_export_download", "export": export.pk},
+    )
+    return handle
+
+
+def roster_exports_expire(*, now: datetime.datetime | None = None) -> int:
+    """Delete the files of exports past their days; the rows stay (who took what, when)."""
+    now = now or timezone.now()
+    expired = 0
+    for export in RosterExport.objects.filter(
+        status=RosterExportStatus.DONE, expires_at__lte=now
+    ).iterator():
+        if export.file:
+            export.file.delete(save=False)
+        export.status = RosterExportStatus.EXPIRED
+        export.save(update_fields=["file", "status"])
+        expired += 1
+    return expired
 
 
 # --- Invalid rows and the template -------------------------------------------------------

@@ -21,3 +21,18 @@ def roster_preview(batch_id: int, user_id: int) -> str:
         )
         raise
     return "done"
+
+
+@shared_task(
+    acks_late=True, reject_on_worker_lost=True, time_limit=30 * 60, soft_time_limit=29 * 60
+)
+def roster_export_build(export_id: int) -> str:
+    """Write one large export (rosters.services.roster_export_build is idempotent: a
+    redelivered task finds the export done and leaves it)."""
+    return services.roster_export_build(export_id=export_id).status
+
+
+@shared_task(acks_late=True, time_limit=10 * 60, soft_time_limit=9 * 60)
+def roster_exports_expire() -> int:
+    """Beat: delete the files of exports older than ROSTER_EXPORT_KEEP_DAYS."""
+    return services.roster_exports_expire()

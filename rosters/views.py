@@ -1,9 +1,10 @@
 import io
 import tempfile
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,16 +12,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.services import get_visible_or_404
 from common.htmx import fragment_or_page
-from federation import choices
 from federation.scope import can_see_id_numbers, has_editing_role, organizations_changeable_by
-from members.choices import tag_choices
-from members.forms import DirectoryForm
-from members.selectors import market_federations_changeable_by, members_from_selection
+from members.selectors import market_federations_changeable_by
 from rosters import services
 from rosters.forms import CommitForm, ExportForm, UploadForm, field_choices
-from rosters.models import BatchStatus, ImportBatch
+from rosters.models import BatchStatus, ExportStatus, ImportBatch, RosterExport
 from rosters.parsing import FIELD_LABELS, display_value
-from rosters.tasks import roster_preview
+from rosters.tasks import roster_export_build, roster_preview
 
 # Files up to this size are read while the user waits; larger ones in a Celery task.
 INLINE_BYTES = 512 * 1024
@@ -165,7 +163,9 @@ def roster_template(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def roster_export(request: HttpRequest) -> HttpResponse:
-    """The directory's current filter, or the ticked members, as .xlsx or .csv."""
+    """The directory's current filter, or the ticked members, as .xlsx or .csv. Up to
+    ROSTER_EXPORT_ASYNC_ROWS rows while she waits; more are written by a Celery task and
+    fetched from the export's page."""
     form = ExportForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The export could not be made."))
@@ -173,18 +173,22 @@ def roster_export(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     if data["id_numbers"] and not can_see_id_numbers(request.user):
         raise PermissionDenied
-    directory = DirectoryForm(
-        QueryDict(data["query"]),
-        organizations=choices.visible_organization_choices(request.user),
-        tags=tag_choices(),
+    selection = services.ExportSelection(
+        query=data["query"], ids=data["ids"], everything=data["everything"]
     )
-    members = members_from_selection(
-        user=request.user,
-        ids=data["ids"],
-        everything=data["everything"] or not data["ids"],
-        query=directory.query(),
-    )
+    members, description = services.export_selection(user=request.user, selection=selection)
     file_format = data["file_format"]
+    total = members.count()
+    if total > settings.ROSTER_EXPORT_ASYNC_ROWS:
+        export = services.roster_export_request(
+            user=request.user,
+            selection=selection,
+            file_format=file_format,
+            id_numbers_asked=data["id_numbers"],
+            total=total,
+        )
+        roster_export_build.delay_on_commit(export.pk)
+        return redirect("roster_export_status", pk=export.pk)
     spool = tempfile.TemporaryFile()
     services.roster_export(
         user=request.user,
@@ -192,12 +196,7 @@ def roster_export(request: HttpRequest) -> HttpResponse:
         file_format=file_format,
         id_numbers_asked=data["id_numbers"],
         target=spool,
-        description={
-            "filter": {k: v for k, v in directory.cleaned_data.items() if v not in ("", None)}
-            if directory.is_valid()
-            else {},
-            "selected": len(data["ids"]) if not data["everything"] else "all",
-        },
+        description=description,
         request=request,
     )
     spool.seek(0)
@@ -206,5 +205,42 @@ def roster_export(request: HttpRequest) -> HttpResponse:
         spool,
         as_attachment=True,
         filename=f"members-{stamp}.{file_format}",
-        content_type=XLSX if file_format == "xlsx" else "text/csv; charset=utf-8",
+        content_type=_content_type(file_format),
+    )
+
+
+def _content_type(file_format: str) -> str:
+    return XLSX if file_format == "xlsx" else "text/csv; charset=utf-8"
+
+
+def _own_export_or_404(request: HttpRequest, pk: int) -> RosterExport:
+    """An export the user asked for herself: nobody else's, not even staff's (the file
+    holds what her role showed her)."""
+    return get_visible_or_404(
+        request, RosterExport.objects.filter(requested_by=request.user), pk=pk
+    )
+
+
+@require_GET
+def roster_export_status(request: HttpRequest, pk: int) -> HttpResponse:
+    export = _own_export_or_404(request, pk)
+    context = {
+        "export": export,
+        "polling": export.status in (ExportStatus.WAITING, ExportStatus.BUILDING),
+    }
+    return fragment_or_page(request, "rosters/export.html", "status", context)
+
+
+@require_GET
+def roster_export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    export = _own_export_or_404(request, pk)
+    try:
+        handle = services.roster_export_download(export=export, by=request.user, request=request)
+    except (ValidationError, FileNotFoundError):
+        raise Http404 from None
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=export.filename,
+        content_type=_content_type(export.file_format),
     )

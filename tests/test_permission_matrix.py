@@ -41,6 +41,7 @@ SCOPES = {
 class Rule:
     # public | login | see | change | administer | create | log | superuser
     # | counsel (counsellors and district staff) | assigned_counsellor (her own request only)
+    # | requester (the user who asked for it, nobody else)
     level: str
     method: str = "get"
     data: dict | None = None
@@ -136,6 +137,9 @@ RULES = {
     "roster_commit": Rule("change", method="post", kwargs="batch", data={}),
     "roster_undo": Rule("change", method="post", kwargs="batch", data={}),
     "roster_invalid_rows": Rule("change", kwargs="batch"),
+    # A large export's page and file: its requester only (side a: chair_a's, b: chair_b's).
+    "roster_export_status": Rule("requester", kwargs="roster_export"),
+    "roster_export_download": Rule("requester", kwargs="roster_export"),
     # notifications
     "notice_list": Rule("login"),
     "notice_compose": Rule("create"),
@@ -194,6 +198,7 @@ def sides(district, chair_a, chair_b, settings, tmp_path):
             "transfer": transfer.pk,
             "export": _built_export(market, chair).pk,
             "batch": ImportBatch.objects.create(organization=market, file_name="x.csv").pk,
+            "roster_export": _built_roster_export(chair).pk,
         }
         objects[side].update(_work_objects(market, member))
     return objects
@@ -253,6 +258,23 @@ def _built_export(organization, user):
     return services.workbook_export_build(export_id=export.pk)
 
 
+def _built_roster_export(user):
+    from rosters import services as rosters_services
+
+    export = rosters_services.roster_export_request(
+        user=user,
+        selection=rosters_services.ExportSelection(everything=True),
+        file_format="csv",
+        id_numbers_asked=False,
+        total=1,
+    )
+    return rosters_services.roster_export_build(export_id=export.pk)
+
+
+# Who asked for the exports of each side (rule level "requester").
+REQUESTERS = {"a": "chair_a", "b": "chair_b"}
+
+
 def build_url(route: str, kwargs: str, objects: dict) -> str:
     url = "/" + route
     names = [name for name in kwargs.split(",") if name]
@@ -264,6 +286,7 @@ def build_url(route: str, kwargs: str, objects: dict) -> str:
         "transfer": objects["transfer"],
         "export": objects["export"],
         "batch": objects["batch"],
+        "roster_export": objects["roster_export"],
         "notice": objects["notice"],
         "field": "mobile",
         **{
@@ -288,6 +311,8 @@ def allowed(level: str, persona: str, side: str) -> bool:
         return scope["log"]
     if level in {"superuser", "assigned_counsellor"}:
         return False
+    if level == "requester":
+        return REQUESTERS.get(side) == persona
     if level == "counsel" and side == "-":
         return bool(scope["counsel"])
     if level == "create":
