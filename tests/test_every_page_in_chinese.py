@@ -30,6 +30,9 @@ KEPT = {
     "chair_b",
     "ip",
     "zd",  # the pinyin initials in the search box's example
+    "gbk",  # the encodings a roster file may come in
+    "utf",
+    "wps",
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z_'’-]*[A-Za-z]")
 URL = re.compile(r"https?://[^\s<>\"]+")
