@@ -84,9 +84,9 @@ def test_opted_out_without_number_and_left_are_excluded_and_counted(
     OptOut.objects.create(
         member=reached, channel=Channel.EMAIL, at=timezone.now(), source=OptOutSource.STAFF
     )
-    no_number.erased_at = timezone.now()
+    # (An erased member is outside a chair's scope altogether since issue 8: not even counted.)
     no_number.mobile = ""
-    no_number.save(update_fields=["erased_at", "mobile"])
+    no_number.save(update_fields=["mobile"])
     left.status = MemberStatus.LEFT
     left.left_on = datetime.date(2026, 1, 1)
     left.save(update_fields=["status", "left_on"])
