@@ -103,6 +103,7 @@ def test_every_recipient_gets_the_notice_once_while_workers_are_killed(
         Membership(
             member=m,
             organization=market,
+            organization_path=market.descendant_path_prefix,  # bulk_create skips save()
             scope=MembershipScope.MARKET,
             starts_on=datetime.date(2020, 1, 1),
         )
