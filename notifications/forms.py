@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from notifications.models import Channel, ConsentMethod
 
@@ -63,11 +64,11 @@ class NoticeForm(forms.Form):
 
 RECORD_CONSENT = "consent"
 RECORD_OPT_OUT = "opt_out"
-# The ways staff hear it; OptOutSource spells an opt-out's the same.
+# The ways staff hear it, for consent and opt-out alike (OptOutSource spells them the same).
 STAFF_METHODS = [
-    (ConsentMethod.IN_PERSON.value, ConsentMethod.IN_PERSON.label),
-    (ConsentMethod.PAPER_FORM.value, ConsentMethod.PAPER_FORM.label),
-    (ConsentMethod.PHONE.value, ConsentMethod.PHONE.label),
+    (ConsentMethod.IN_PERSON.value, pgettext_lazy("consent or opt-out", "In person")),
+    (ConsentMethod.PAPER_FORM.value, pgettext_lazy("consent or opt-out", "Signed form")),
+    (ConsentMethod.PHONE.value, pgettext_lazy("consent or opt-out", "By phone")),
 ]
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from federation.models import Organization
 from members.models import Member
@@ -246,9 +247,9 @@ class Consent(models.Model):
 class OptOutSource(models.TextChoices):
     SMS_REPLY = "sms_reply", _("SMS reply (TD / R / 退订)")
     STAFF = "staff", _("Recorded by staff")
-    PAPER_FORM = "paper_form", _("Signed form")
-    IN_PERSON = "in_person", _("In person, recorded by staff")
-    PHONE = "phone", _("By phone, recorded by staff")
+    PAPER_FORM = "paper_form", pgettext_lazy("opt-out", "Signed form")
+    IN_PERSON = "in_person", pgettext_lazy("opt-out", "In person, recorded by staff")
+    PHONE = "phone", pgettext_lazy("opt-out", "By phone, recorded by staff")
 
 
 class OptOut(models.Model):
