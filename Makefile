@@ -14,7 +14,7 @@ TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-0123456789-abcdefghij
 	ID_NUMBER_HASH_KEY=$${ID_NUMBER_HASH_KEY:-test-only-id-number-hash-key-0123456789abcdef} \
 	SECURE_SSL_REDIRECT=0 PLAIN_STATIC_STORAGE=1 DEBUG=0
 
-.PHONY: run test venv lint format ci clean bench bench-statistics bench-notifications
+.PHONY: run test venv lint format ci clean bench bench-statistics bench-notifications bench-pages bench-load
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), f"Python 3.12+ needed, found {sys.version.split()[0]}: make PYTHON=python3.12"'
@@ -61,6 +61,15 @@ bench-statistics: $(STAMP)
 # the fake gateway, beside one task per recipient (needs PostgreSQL and Redis; db lusong_bench11).
 bench-notifications: $(STAMP)
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/11} $(BIN)/python bench/notifications.py
+
+# The organization tree (page and every node) and the dashboard per login (needs PostgreSQL).
+bench-pages: $(STAMP)
+	$(BIN)/python bench/pages.py
+
+# 20 → 50 → 100 people at once: Locust against gunicorn as production starts it, on
+# 127.0.0.1 only; stops by itself (needs PostgreSQL and Redis; LOAD_ARGS to change levels).
+bench-load: $(STAMP)
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules db.sqlite3 staticfiles test-artifacts .pytest_cache

@@ -4,7 +4,7 @@ from django.db.models import Count
 
 from federation.models import Office, OrganizationKind
 from federation.scope import User, organizations_visible_to
-from members.selectors import members_visible_to
+from members.selectors import current_member_count
 
 
 def dashboard_counts(user: User) -> dict[str, int]:
@@ -14,7 +14,7 @@ def dashboard_counts(user: User) -> dict[str, int]:
         visible.active().values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")
     )
     return {
-        "members": members_visible_to(user).current().count(),
+        "members": current_member_count(user),
         "markets": by_kind.get(OrganizationKind.MARKET_FEDERATION, 0),
         "womens_homes": by_kind.get(OrganizationKind.WOMENS_HOME, 0),
         "micro_homes": by_kind.get(OrganizationKind.MICRO_HOME, 0),

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from audit.models import ChangeRecord
 from federation import scope
-from federation.models import Office, Organization, OrganizationKind
+from federation.models import MemberCount, Office, Organization, OrganizationKind
 from federation.scope import (
     User,
     can_see_id_numbers,
@@ -66,6 +66,48 @@ def members_visible_to(user: User) -> QuerySet[Member]:
     """Members (current or past) whose open memberships, or those she held when she left,
     lie in the user's scope."""
     return _members_in(scope.member_reading_prefixes(user), user=user)
+
+
+def current_member_count(user: User) -> int:
+    """How many current members she sees: members_visible_to(user).current().count().
+
+    One scope (a market, the district) reads its kept count (federation.MemberCount, exact
+    by members.counts) instead of checking 100,000 members against the scope (≈200 ms for
+    district staff). Several separate scopes could share a member, so they are counted.
+    """
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return Member.objects.current().count()
+    roots = scope.member_access_roots(user)
+    if not roots:
+        return 0
+    if len(roots) == 1:
+        return (
+            MemberCount.objects.filter(organization=roots[0])
+            .values_list("members", flat=True)
+            .first()
+            or 0
+        )
+    return members_visible_to(user).current().count()
+
+
+def directory_count_kept(*, user: User, query: "DirectoryQuery") -> int | None:
+    """The directory's total read from the kept counts, when the question is one they answer:
+    current members, nothing searched or filtered but (at most) an organization she reads.
+    None otherwise: the directory counts. Opening the directory, or a market's members, then
+    costs a one-row read instead of a COUNT over every member in her scope."""
+    plain = DirectoryQuery(status="current", organization=query.organization, sort=query.sort)
+    if query != plain or (user.is_authenticated and user.is_active and user.is_superuser):
+        return None
+    if query.organization is None:
+        roots = scope.member_access_roots(user)
+        return current_member_count(user) if len(roots) == 1 else None
+    organization = (
+        Organization.objects.filter(pk=query.organization).select_related("tally").first()
+    )
+    if organization is None or not scope.may_read_members_of(user, organization):
+        return None
+    tally = getattr(organization, "tally", None)
+    return tally.members if tally is not None else 0
 
 
 def members_changeable_by(user: User) -> QuerySet[Member]:

@@ -3,7 +3,7 @@ import functools
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -72,9 +72,11 @@ def member_list(request: HttpRequest) -> HttpResponse:
     form = _directory_form(request, data or None)
     query = form.query()
     members = selectors.member_directory(user=request.user, query=query)
-    page = FirstPageFirst(selectors.with_current_places(members), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    paginator = FirstPageFirst(selectors.with_current_places(members), PAGE_SIZE)
+    kept = selectors.directory_count_kept(user=request.user, query=query)
+    if kept is not None:
+        paginator.__dict__["count"] = kept  # Paginator.count is a cached_property
+    page = paginator.get_page(request.GET.get("page"))
     for member in page:
         member.market = selectors.current_market(member)
     params = request.GET.copy()  # without a typed number: links never carry one
@@ -180,8 +182,13 @@ def _member_or_404(request: HttpRequest, pk: int, *, changeable: bool = False) -
 
 @require_GET
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _member_or_404(request, pk)  # 404 (and a record of the attempt) outside her scope
-    member = selectors.member_record(user=request.user, pk=pk)
+    try:
+        member = selectors.member_record(user=request.user, pk=pk)
+    except Member.DoesNotExist:
+        # Outside her scope: 404, and a record of the attempt when the member exists. Asked
+        # only then, so that an ordinary visit checks the scope once, not twice.
+        _member_or_404(request, pk)
+        raise Http404 from None
     can = selectors.member_abilities(user=request.user, member=member)
     context = {
         "member": member,

@@ -76,14 +76,14 @@ class WeComBot(models.Model):
 class WeComPostState(models.TextChoices):
     PENDING = "pending", _("Queued")
     POSTING = "posting", _("Sending")
-    POSTED = "posted", _("Posted")
+    POSTED = "posted", pgettext_lazy("notice state", "Posted")
     FAILED = "failed", _("Failed")
 
 
 class NoticeState(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     SENDING = "sending", _("Sending")
-    DONE = "done", _("Done")
+    DONE = "done", pgettext_lazy("notice state", "Done")
     CANCELLED = "cancelled", _("Cancelled")
 
 

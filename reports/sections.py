@@ -35,7 +35,7 @@ from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from federation.models import (
     CoverageTarget,
@@ -878,18 +878,18 @@ def sector_by_establishment_method(organization: Organization, year: int) -> Sec
 # Labels of the figures the work-records selectors return (work.selectors.*_year,
 # counselling.selectors.counselling_year); a figure not named here shows its key.
 WORK_LABELS = {
-    "activities": gettext_lazy("Activities"),
+    "activities": pgettext_lazy("statistics", "Activities"),
     "by_kind": gettext_lazy("Activities by kind"),
     "attendances": gettext_lazy("Attendances"),
     "member_attendances": gettext_lazy("Attendances by members"),
     "guest_attendances": gettext_lazy("Attendances by guests"),
     "members": gettext_lazy("Members who attended"),
-    "children": gettext_lazy("Children"),
+    "children": pgettext_lazy("statistics", "Children"),
     "members_trained_as_streamers": gettext_lazy("Members trained as livestream sellers"),
     "members_certified": gettext_lazy("Members certified"),
     "deeds": gettext_lazy("Practical deeds"),
     "done": gettext_lazy("Done"),
-    "open": gettext_lazy("Open"),
+    "open": pgettext_lazy("statistics", "Open"),
     "beneficiary_members": gettext_lazy("Members helped (named)"),
     "beneficiaries_counted": gettext_lazy("People helped (counted)"),
     "postings": gettext_lazy("Job postings"),
@@ -901,7 +901,7 @@ WORK_LABELS = {
     "value_yuan": gettext_lazy("Value (yuan)"),
     "money_yuan": gettext_lazy("Money (yuan)"),
     "goods_yuan": gettext_lazy("Goods, valued (yuan)"),
-    "requests": gettext_lazy("Counselling requests"),
+    "requests": pgettext_lazy("statistics", "Counselling requests"),
     "by_service": gettext_lazy("By service"),
     "by_topic": gettext_lazy("By topic"),
     "by_status": gettext_lazy("By status"),
@@ -1001,7 +1001,10 @@ REGISTRY: list[Entry] = [
     Entry(
         "counselling",
         _work_section(
-            "counselling", "counselling_year", "counselling", gettext_lazy("Counselling requests")
+            "counselling",
+            "counselling_year",
+            "counselling",
+            pgettext_lazy("statistics", "Counselling requests"),
         ),
         "counselling",
     ),

@@ -129,3 +129,60 @@ def test_tree_reads_the_kept_counts(client, district, district_staff):
     response = client.get(reverse("organization_tree"), {"parent": district.cluster.pk})
     by_name = {node.name: node.member_count for node in response.context["nodes"]}
     assert by_name["邵兴城市场妇联"] == 1 and by_name["天泽华丽妇联"] == 1
+
+
+def test_rebuild_after_bulk_inserts_matches_a_direct_count(district):
+    # Bulk inserts (the demo loader, a database restore) bypass the services: the counts are
+    # stale until the rebuild, and exact after it.
+    market_a, market_b = district.market_a.federation, district.market_b.federation
+    members = Member.objects.bulk_create(
+        [
+            Member(
+                name=f"批量{i}",
+                mobile=f"1370000{i:04d}",
+                occupation="shop_employee",
+                joined_on=datetime.date(2025, 1, 1),
+                status=MemberStatus.LEFT if i % 7 == 0 else MemberStatus.CURRENT,
+                left_on=datetime.date(2025, 6, 1) if i % 7 == 0 else None,
+            )
+            for i in range(60)
+        ]
+    )
+    memberships = []
+    for i, member in enumerate(members):
+        left = member.status == MemberStatus.LEFT
+        ended = datetime.date(2025, 6, 1) if left else None
+        memberships.append(
+            Membership(
+                member=member,
+                organization=market_a if i % 2 else market_b,
+                starts_on=datetime.date(2025, 1, 1),
+                ends_on=ended,
+            )
+        )
+        if i % 3 == 0:  # also in the home of market A (one member, counted once above it)
+            memberships.append(
+                Membership(
+                    member=member,
+                    organization=district.home_a,
+                    starts_on=datetime.date(2025, 1, 1),
+                    ends_on=ended,
+                )
+            )
+        if i % 10 == 1:  # an ended membership from before a move counts nowhere
+            memberships.append(
+                Membership(
+                    member=member,
+                    organization=market_b,
+                    starts_on=datetime.date(2024, 1, 1),
+                    ends_on=datetime.date(2024, 12, 31),
+                )
+            )
+    Membership.objects.bulk_create(memberships)
+    assert kept_counts() != direct_counts()
+
+    assert counts.member_counts_rebuild() > 0
+    assert_counts_exact()
+    assert kept_counts()[district.district.pk] == 2 + sum(
+        1 for m in members if m.status == MemberStatus.CURRENT
+    )

@@ -74,8 +74,10 @@ def test_notice_reaches_each_member_once_and_ends_done(district, chair_a, templa
 
 
 def test_opted_out_without_number_and_left_are_excluded_and_counted(
-    district, chair_a, template, gateway
+    district, district_staff, template, gateway
 ):
+    # District staff: an erased member (no number left) is outside a chair's view altogether
+    # (the scope rule), so only staff's audience holds her, counted as unreachable.
     reached, opted, no_number, left = market_members(district.market_a, 4)
     OptOut.objects.create(
         member=opted, channel=Channel.SMS, at=timezone.now(), source=OptOutSource.STAFF
@@ -84,13 +86,13 @@ def test_opted_out_without_number_and_left_are_excluded_and_counted(
     OptOut.objects.create(
         member=reached, channel=Channel.EMAIL, at=timezone.now(), source=OptOutSource.STAFF
     )
-    # (An erased member is outside a chair's scope altogether since issue 8: not even counted.)
+    no_number.erased_at = timezone.now()
     no_number.mobile = ""
-    no_number.save(update_fields=["mobile"])
+    no_number.save(update_fields=["erased_at", "mobile"])
     left.status = MemberStatus.LEFT
     left.left_on = datetime.date(2026, 1, 1)
     left.save(update_fields=["status", "left_on"])
-    notice = schedule(chair_a, district.market_a, template)
+    notice = schedule(district_staff, district.market_a, template)
     send_all(notice)
     assert (notice.excluded_opted_out, notice.excluded_no_address, notice.excluded_left) == (
         1,

@@ -103,7 +103,8 @@ def test_every_recipient_gets_the_notice_once_while_workers_are_killed(
         Membership(
             member=m,
             organization=market,
-            organization_path=market.descendant_path_prefix,  # bulk_create skips save()
+            # bulk_create skips save(): the scope path the services would set.
+            organization_path=market.descendant_path_prefix,
             scope=MembershipScope.MARKET,
             starts_on=datetime.date(2020, 1, 1),
         )
