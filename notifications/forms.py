@@ -1,8 +1,9 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from notifications.models import Channel
+from notifications.models import Channel, ConsentMethod
 
 
 class NoticeForm(forms.Form):
@@ -31,6 +32,14 @@ class NoticeForm(forms.Form):
     quiet_hours_override = forms.BooleanField(
         label=_("Send SMS during the quiet hours (21:00–08:00) anyway"), required=False
     )
+    promotional = forms.BooleanField(
+        label=_("Promotional notice"),
+        required=False,
+        help_text=_(
+            "Reaches only members who consented to this channel, with the opt-out line. "
+            "An SMS is promotional when its template is."
+        ),
+    )
     wecom_bot = forms.TypedChoiceField(
         label=_("Also post to a WeChat Work group"), coerce=int, required=False, empty_value=None
     )
@@ -50,4 +59,36 @@ class NoticeForm(forms.Form):
         value = self.cleaned_data.get("send_at")
         if value and value < timezone.now() - timezone.timedelta(minutes=5):
             raise forms.ValidationError(_("This time has passed."))
+        return value
+
+
+RECORD_CONSENT = "consent"
+RECORD_OPT_OUT = "opt_out"
+# The ways staff hear it, for consent and opt-out alike (OptOutSource spells them the same).
+STAFF_METHODS = [
+    (ConsentMethod.IN_PERSON.value, pgettext_lazy("consent or opt-out", "In person")),
+    (ConsentMethod.PAPER_FORM.value, pgettext_lazy("consent or opt-out", "Signed form")),
+    (ConsentMethod.PHONE.value, pgettext_lazy("consent or opt-out", "By phone")),
+]
+
+
+class ConsentForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    record = forms.ChoiceField(
+        label=_("Record"),
+        choices=[
+            (RECORD_CONSENT, _("She gives her consent")),
+            (RECORD_OPT_OUT, _("She opts out / withdraws her consent")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    method = forms.ChoiceField(label=_("How"), choices=STAFF_METHODS)
+    on = forms.DateField(
+        label=_("On"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def clean_on(self):
+        value = self.cleaned_data["on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("This date is in the future."))
         return value

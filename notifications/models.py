@@ -120,6 +120,7 @@ class Notice(models.Model):
     excluded_opted_out = models.PositiveIntegerField(default=0)
     excluded_no_address = models.PositiveIntegerField(default=0)
     excluded_left = models.PositiveIntegerField(default=0)
+    excluded_no_consent = models.PositiveIntegerField(default=0, db_default=0)
     # Filled when the notice is done (the progress page counts live rows until then).
     counts = models.JSONField(default=dict, blank=True)
     # Also posted into an officers' 企业微信 group (one post, not per member).
@@ -136,6 +137,10 @@ class Notice(models.Model):
         max_length=10, choices=WeComPostState.choices, blank=True, db_default=""
     )
     wecom_reason = models.CharField(max_length=200, blank=True, db_default="")
+    # Promotional (an invitation to a fair, a training with a sponsor): reaches only members
+    # with recorded consent for the channel and carries the opt-out line (PIPL art. 14–15).
+    # An SMS notice is promotional when its filed template is.
+    promotional = models.BooleanField(_("promotional"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("notice")
@@ -242,6 +247,9 @@ class Consent(models.Model):
 class OptOutSource(models.TextChoices):
     SMS_REPLY = "sms_reply", _("SMS reply (TD / R / 退订)")
     STAFF = "staff", _("Recorded by staff")
+    PAPER_FORM = "paper_form", pgettext_lazy("opt-out", "Signed form")
+    IN_PERSON = "in_person", pgettext_lazy("opt-out", "In person, recorded by staff")
+    PHONE = "phone", pgettext_lazy("opt-out", "By phone, recorded by staff")
 
 
 class OptOut(models.Model):
@@ -251,6 +259,9 @@ class OptOut(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     at = models.DateTimeField(_("at"))
     source = models.CharField(_("how"), max_length=20, choices=OptOutSource.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("opt-out")

@@ -17,6 +17,8 @@ _UNKNOWN_VARIABLE = re.compile(r"\{([^{}]{1,10})\}")
 SEGMENT = 70  # characters in a single SMS (signature included)
 SEGMENT_SPLIT = 67  # characters per part of a long SMS
 OPT_OUT_LINE = "拒收请回复R"
+# E-mail has no reply keyword: she tells her market's federation, which records it.
+EMAIL_OPT_OUT_LINE = "如不愿再收到此类邮件，请告知您所在市场的妇联，我们将为您退订。"
 # Words the providers refuse in templates (Alibaba's rules for notice templates).
 FORBIDDEN_WORDS = ("招聘", "兼职", "募捐", "捐款", "筹款", "贷款", "中奖", "红包", "返利")
 DAILY_CAP = 50  # Alibaba: per number, per signature and template, per day
@@ -35,6 +37,13 @@ def sms_text(body: str, *, signature: str, promotional: bool, **values: str) -> 
     text = f"【{signature}】" + render(body, **values)
     if promotional and OPT_OUT_LINE not in text:
         text += OPT_OUT_LINE
+    return text
+
+
+def email_text(body: str, *, promotional: bool, **values: str) -> str:
+    text = render(body, **values)
+    if promotional and EMAIL_OPT_OUT_LINE not in text:
+        text += "\n\n" + EMAIL_OPT_OUT_LINE
     return text
 
 

@@ -12,6 +12,7 @@ from members.selectors import members_from_selection
 from notifications import rules
 from notifications.models import (
     Channel,
+    Consent,
     Notice,
     OptOut,
     Recipient,
@@ -74,28 +75,47 @@ def opted_out(channel: str):
     return Exists(OptOut.objects.filter(member=OuterRef("pk"), channel=channel))
 
 
-def reachable(members: QuerySet[Member], channel: str) -> QuerySet[Member]:
+def consented(channel: str):
+    return Exists(Consent.objects.filter(member=OuterRef("pk"), channel=channel))
+
+
+def reachable(
+    members: QuerySet[Member], channel: str, *, promotional: bool = False
+) -> QuerySet[Member]:
+    """Those a notice on this channel goes to. A promotional notice needs her recorded
+    consent for the channel (PIPL art. 14); a service notice (a meeting, a policy) goes to
+    every member who has not opted out."""
     field = address_field(channel)
-    return (
+    members = (
         members.filter(status=MemberStatus.CURRENT, erased_at__isnull=True)
         .exclude(**{field: ""})
         .exclude(opted_out(channel))
     )
+    return members.filter(consented(channel)) if promotional else members
 
 
-def audience_counts(members: QuerySet[Member], channel: str) -> dict[str, int]:
-    """Who the notice reaches and who it leaves out, and why (one query)."""
+def audience_counts(
+    members: QuerySet[Member], channel: str, *, promotional: bool = False
+) -> dict[str, int]:
+    """Who the notice reaches and who it leaves out, and why (one query). Each member is
+    counted once: left, else opted out, else without an address, else without consent."""
     field = address_field(channel)
     current = Q(status=MemberStatus.CURRENT)
     out = Q(opted_out(channel))
     no_address = Q(**{field: ""}) | Q(erased_at__isnull=False)
-    return members.aggregate(
+    addressable = current & ~out & ~no_address
+    consent = Q(consented(channel))
+    counts = members.aggregate(
         total=Count("pk"),
         left=Count("pk", filter=~current),
         opted_out=Count("pk", filter=current & out),
         no_address=Count("pk", filter=current & ~out & no_address),
-        reachable=Count("pk", filter=current & ~out & ~no_address),
+        no_consent=Count("pk", filter=addressable & ~consent),
+        reachable=Count("pk", filter=addressable & consent if promotional else addressable),
     )
+    if not promotional:
+        counts["no_consent"] = 0  # a service notice does not ask for consent
+    return counts
 
 
 def notice_progress(notice: Notice) -> dict[str, int]:
@@ -134,3 +154,18 @@ def addresses_at_daily_cap(*, template_id: int, since, exclude_notice_id: int | 
 def over_daily_cap_count(members: QuerySet[Member], *, template_id: int, since) -> int:
     busy = addresses_at_daily_cap(template_id=template_id, since=since)
     return reachable(members, Channel.SMS).filter(mobile__in=busy).count()
+
+
+def member_channels(member: Member) -> list[dict]:
+    """Her consent and opt-out on each channel, with when and how (two queries)."""
+    consents = {c.channel: c for c in Consent.objects.filter(member=member)}
+    opt_outs = {o.channel: o for o in OptOut.objects.filter(member=member)}
+    return [
+        {
+            "channel": channel,
+            "label": label,
+            "consent": consents.get(channel),
+            "opt_out": opt_outs.get(channel),
+        }
+        for channel, label in Channel.choices
+    ]

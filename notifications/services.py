@@ -30,10 +30,13 @@ from audit.services import change_record
 from federation.models import Organization
 from federation.scope import User, may_change_members_of
 from members.models import Member, Membership, MembershipScope, MemberStatus
+from members.selectors import member_abilities
 from members.validators import normalize_mobile
 from notifications import channels, ratelimit, rules, selectors
 from notifications.models import (
     Channel,
+    Consent,
+    ConsentMethod,
     Notice,
     NoticeState,
     OptOut,
@@ -87,6 +90,7 @@ def notice_create(
     send_at: datetime.datetime | None = None,
     quiet_hours_override: bool = False,
     wecom_bot: WeComBot | None = None,
+    promotional: bool = False,
 ) -> Notice:
     """Schedule a notice. An SMS falling in the quiet hours (21:00–08:00) is moved to 08:00
     unless the sender overrides it. The caller queues a notice that is due now
@@ -98,6 +102,15 @@ def notice_create(
     if channel == Channel.SMS:
         if sms_template is None:
             raise ValidationError(_("Choose an SMS template."))
+        if promotional and not sms_template.promotional:
+            # The filed text must be what goes out, opt-out line included.
+            raise ValidationError(
+                _(
+                    "A promotional SMS needs a template filed as promotional "
+                    "(with the opt-out line)."
+                )
+            )
+        promotional = sms_template.promotional
         check = rules.check_sms(template=sms_template, sample=sms_template.body)
         if not check.ok:
             raise ValidationError(check.problems)
@@ -124,6 +137,7 @@ def notice_create(
             created_by=by,
             wecom_bot=wecom_bot,
             wecom_state=WeComPostState.PENDING if wecom_bot else "",
+            promotional=promotional,
         )
         change_record(target=notice, by=by, action="notice_scheduled", params={"title": title})
     return notice
@@ -167,9 +181,9 @@ def notice_freeze(*, notice_id: int) -> int:
         if notice is None:
             return 0
         members = selectors.audience_members(user=notice.created_by, audience=notice.audience)
-        counts = selectors.audience_counts(members, notice.channel)
+        counts = selectors.audience_counts(members, notice.channel, promotional=notice.promotional)
         rows = (
-            selectors.reachable(members, notice.channel)
+            selectors.reachable(members, notice.channel, promotional=notice.promotional)
             .annotate(
                 r_member=F("pk"),
                 r_address=F(selectors.address_field(notice.channel)),
@@ -205,6 +219,7 @@ def notice_freeze(*, notice_id: int) -> int:
             excluded_left=counts["left"],
             excluded_opted_out=counts["opted_out"],
             excluded_no_address=counts["no_address"],
+            excluded_no_consent=counts["no_consent"],
         )
     return inserted
 
@@ -254,7 +269,11 @@ def _message_for(notice: Notice, row: Recipient) -> channels.Message:
             **values,
         )
         return channels.Message(row.pk, row.address, text, rules.template_params(**values))
-    return channels.Message(row.pk, row.address, rules.render(notice.body, **values))
+    return channels.Message(
+        row.pk,
+        row.address,
+        rules.email_text(notice.body, promotional=notice.promotional, **values),
+    )
 
 
 def recipients_send_batch(*, notice_id: int, first_id: int, last_id: int) -> BatchResult:
@@ -581,3 +600,82 @@ def inbound_record(messages: list[dict]) -> int:
 def notice_ids_range(notice_id: int) -> tuple[int, int] | None:
     bounds = Recipient.objects.filter(notice_id=notice_id).aggregate(lo=Min("pk"), hi=Max("pk"))
     return None if bounds["lo"] is None else (bounds["lo"], bounds["hi"])
+
+
+# --- Consent and opt-out, recorded by staff ------------------------------------------------
+
+
+def _consent_moment(on: datetime.date) -> datetime.datetime:
+    """When it was given: now if today, else that day's start (the day is what is known)."""
+    today = timezone.localdate()
+    if on > today:
+        raise ValidationError(_("This date is in the future."))
+    if on == today:
+        return timezone.now()
+    return timezone.make_aware(datetime.datetime.combine(on, datetime.time.min))
+
+
+def _check_may_record(*, by: User, member: Member, channel: str) -> None:
+    if not member_abilities(user=by, member=member).change:
+        raise PermissionDenied
+    if member.erased_at is not None:
+        raise ValidationError(_("Her personal data has been erased."))
+    if channel not in Channel.values:
+        raise ValidationError(_("Choose a channel."))
+
+
+def consent_record(
+    *, by: User, member: Member, channel: str, method: str, on: datetime.date
+) -> Consent:
+    """Record her consent to be reached on one channel, and how she gave it. Consent given
+    again after an opt-out lifts that opt-out, on this channel only."""
+    _check_may_record(by=by, member=member, channel=channel)
+    if method not in ConsentMethod.values:
+        raise ValidationError(_("Say how she gave her consent."))
+    given_at = _consent_moment(on)
+    with transaction.atomic():
+        consent, _created = Consent.objects.update_or_create(
+            member=member,
+            channel=channel,
+            defaults={"given_at": given_at, "method": method, "recorded_by": by},
+        )
+        lifted, _counts = OptOut.objects.filter(member=member, channel=channel).delete()
+        change_record(
+            target=member,
+            by=by,
+            action="consent_recorded",
+            params={
+                "channel": channel,
+                "method": method,
+                "date": on,
+                "lifted_opt_out": bool(lifted),
+            },
+        )
+    return consent
+
+
+STAFF_OPT_OUT_SOURCES = (OptOutSource.IN_PERSON, OptOutSource.PAPER_FORM, OptOutSource.PHONE)
+
+
+def opt_out_record(
+    *, by: User, member: Member, channel: str, source: str, on: datetime.date
+) -> OptOut:
+    """Record that she withdrew her consent / opted out of one channel. Her other channels
+    stay as they are; the consent row stays as the record of what she had given."""
+    _check_may_record(by=by, member=member, channel=channel)
+    if source not in STAFF_OPT_OUT_SOURCES:
+        raise ValidationError(_("Say how she asked to opt out."))
+    at = _consent_moment(on)
+    with transaction.atomic():
+        opt_out, _created = OptOut.objects.update_or_create(
+            member=member,
+            channel=channel,
+            defaults={"at": at, "source": source, "recorded_by": by},
+        )
+        change_record(
+            target=member,
+            by=by,
+            action="opt_out_recorded",
+            params={"channel": channel, "method": source, "date": on},
+        )
+    return opt_out

@@ -17,8 +17,9 @@ from federation import choices as federation_choices
 from federation.models import Organization
 from federation.scope import has_editing_role
 from members.models import mask_mobile
+from members.selectors import member_abilities, members_changeable_by
 from notifications import rules, selectors, services, tasks
-from notifications.forms import NoticeForm
+from notifications.forms import RECORD_CONSENT, ConsentForm, NoticeForm
 from notifications.models import Channel, NoticeState, RecipientState
 
 REASONS = {
@@ -74,9 +75,13 @@ def _preview(request: HttpRequest, form: NoticeForm) -> dict:
     segments, the audience count and who is left out, and the provider's rules."""
     data = form.cleaned_data
     channel = data.get("channel") or Channel.SMS
+    template = None
+    if channel == Channel.SMS:
+        template = selectors.approved_templates().filter(pk=data.get("sms_template")).first()
+    promotional = template.promotional if template else bool(data.get("promotional"))
     members = selectors.audience_members(user=request.user, audience=_audience(data))
-    counts = selectors.audience_counts(members, channel)
-    sample = selectors.reachable(members, channel).order_by("pk").first()
+    counts = selectors.audience_counts(members, channel, promotional=promotional)
+    sample = selectors.reachable(members, channel, promotional=promotional).order_by("pk").first()
     name, market = (sample.name, "") if sample else (_("(name)"), "")
     if sample is not None:
         membership = (
@@ -91,7 +96,13 @@ def _preview(request: HttpRequest, form: NoticeForm) -> dict:
     text = ""
     check = None
     if channel == Channel.SMS:
-        template = selectors.approved_templates().filter(pk=data.get("sms_template")).first()
+        if data.get("promotional") and template and not template.promotional:
+            problems.append(
+                _(
+                    "A promotional SMS needs a template filed as promotional "
+                    "(with the opt-out line)."
+                )
+            )
         if template is None:
             problems.append(_("Choose an approved SMS template."))
         else:
@@ -115,7 +126,7 @@ def _preview(request: HttpRequest, form: NoticeForm) -> dict:
                     % over_cap
                 )
     else:
-        text = rules.render(data.get("body") or "", **values)
+        text = rules.email_text(data.get("body") or "", promotional=promotional, **values)
         problems += [
             _("Unknown variable {%s}.") % v for v in rules.unknown_variables(data.get("body", ""))
         ]
@@ -125,6 +136,7 @@ def _preview(request: HttpRequest, form: NoticeForm) -> dict:
         "text": text,
         "check": check,
         "problems": problems,
+        "promotional": promotional,
         "quiet_now": channel == Channel.SMS
         and services.in_quiet_hours(data.get("send_at") or timezone.now()),
     }
@@ -158,6 +170,7 @@ def notice_compose(request: HttpRequest) -> HttpResponse:
                     send_at=data.get("send_at"),
                     quiet_hours_override=data.get("quiet_hours_override", False),
                     wecom_bot=bot,
+                    promotional=data.get("promotional", False),
                 )
             except ValidationError as error:
                 for message in error.messages:
@@ -226,6 +239,43 @@ def notice_retry(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("notice_detail", pk=notice.pk)
+
+
+# --- Her consent and opt-out per channel, on her record ----------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def member_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record her consent to a channel (how, when) or her opt-out of it: for those who may
+    change her, as any other change to her record."""
+    member = get_visible_or_404(request, members_changeable_by(request.user), pk=pk)
+    if not member_abilities(user=request.user, member=member).change:
+        raise PermissionDenied
+    form = ConsentForm(
+        request.POST if request.method == "POST" else None,
+        initial={"on": timezone.localdate(), "record": RECORD_CONSENT},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        record = (
+            services.consent_record if data["record"] == RECORD_CONSENT else services.opt_out_record
+        )
+        arguments = (
+            {"method": data["method"]}
+            if data["record"] == RECORD_CONSENT
+            else {"source": data["method"]}
+        )
+        try:
+            record(
+                by=request.user, member=member, channel=data["channel"], on=data["on"], **arguments
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("Recorded."))
+            return redirect("member_detail", pk=member.pk)
+    context = {"member": member, "form": form, "channels": selectors.member_channels(member)}
+    return render(request, "notifications/member_consent.html", context)
 
 
 # --- The gateway's callbacks (no login; a signature instead) -------------------------------

@@ -146,6 +146,8 @@ RULES = {
     "notice_detail": Rule("change", kwargs="notice"),
     "notice_cancel": Rule("change", method="post", kwargs="notice"),
     "notice_retry": Rule("change", method="post", kwargs="notice"),
+    # Her consent and opt-out per channel (issue 11): those who may change her.
+    "member_consent": Rule("change", kwargs="member"),
     # The gateway's callbacks: no login, a signature (unsigned: 400, forged: 403).
     "sms_receipts": Rule("public", method="post"),
     "sms_inbound": Rule("public", method="post"),
