@@ -3,6 +3,7 @@
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 
+from common.parsing import parse_ids
 from federation import choices as federation_choices
 from federation.scope import User, organizations_changeable_by
 from members.choices import tag_choices
@@ -57,7 +58,7 @@ def audience_members(*, user: User, audience: dict) -> QuerySet[Member]:
     if not form.is_valid():
         # A filter outside her scope (another market's id) reaches nobody, not everybody.
         return Member.objects.none()
-    ids = [int(i) for i in audience.get("ids", []) if str(i).isdigit()]
+    ids = parse_ids(audience.get("ids", []))
     return members_from_selection(
         user=user,
         ids=ids,

@@ -31,7 +31,7 @@ from federation.models import Organization
 from federation.scope import User, may_change_members_of
 from members.models import Member, Membership, MembershipScope, MemberStatus
 from members.selectors import member_abilities
-from members.validators import normalize_mobile
+from members.validators import MOBILE_RE, normalize_mobile
 from notifications import channels, ratelimit, rules, selectors
 from notifications.models import (
     Channel,
@@ -364,7 +364,7 @@ def recipients_send_batch(*, notice_id: int, first_id: int, last_id: int) -> Bat
 
 
 def _valid_mobile(address: str) -> bool:
-    return len(address) == 11 and address.isascii() and address.isdigit() and address[0] == "1"
+    return MOBILE_RE.fullmatch(address) is not None
 
 
 def notice_finish_if_done(*, notice_id: int) -> bool:

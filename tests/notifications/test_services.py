@@ -20,6 +20,7 @@ from notifications.models import (
     WeComBot,
     WeComPostState,
 )
+from notifications.selectors import audience_members
 from tests.factories import MemberFactory, MembershipFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -357,3 +358,10 @@ def test_the_wecom_robot_limit_is_kept_by_all_workers_together(db):
         ratelimit.take("wecom:test-bucket", rate=20 / 60, capacity=20, wanted=1) for _ in range(21)
     ]
     assert waits[:20] == [0.0] * 20 and waits[20] > 0
+
+
+def test_ticked_ids_that_are_not_ascii_digits_reach_nobody_and_do_not_fail(district, chair_a):
+    chosen = audience_members(
+        user=chair_a, audience={"ids": ["²", "١٢", "9" * 40, str(district.member_a.pk)]}
+    )
+    assert list(chosen.values_list("pk", flat=True)) == [district.member_a.pk]

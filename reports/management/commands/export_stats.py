@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from audit.services import access_record
+from common.parsing import parse_id
 from federation.models import Organization, OrganizationKind
 from reports.services import FIRST_YEAR, frozen_sections
 from reports.workbook import build_workbook
@@ -43,8 +44,8 @@ class Command(BaseCommand):
     def _organization(self, org: str) -> Organization:
         if not org:
             found = Organization.objects.filter(kind=OrganizationKind.DISTRICT_FEDERATION).first()
-        elif org.isdigit():
-            found = Organization.objects.filter(pk=int(org)).first()
+        elif (pk := parse_id(org)) is not None:
+            found = Organization.objects.filter(pk=pk).first()
         else:
             found = Organization.objects.filter(name=org).first()
         if found is None:
