@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from notifications import services
 from notifications.models import (
     Channel,
@@ -193,7 +194,12 @@ def test_forged_reply_is_refused(district, settings):
     assert not OptOut.objects.exists()
 
 
-def test_retry_and_cancel_from_the_page(district, chair_a, template, client_for, gateway):
+def test_retry_and_cancel_from_the_page(
+    district, chair_a, template, client_for, gateway, monkeypatch
+):
+    # Queued, not sent inline: without Redis (SQLite runs) tasks would otherwise run eagerly
+    # and the retried row would be sent before the cancel below could catch it.
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
     client = client_for(chair_a)
     notice = services.notice_create(
         by=chair_a,
