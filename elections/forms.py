@@ -1,9 +1,11 @@
 """Forms parse and type what a page sends; the rules live in elections.services."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from common.parsing import parse_id
 from federation.models import Position
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -28,6 +30,9 @@ class MemberListField(forms.ModelMultipleChoiceField):
     }
 
     def clean(self, value):
+        # Only ids go to the database: a 30-digit number overflows SQLite's integer (a 500).
+        if any(parse_id(pk) is None for pk in value or []):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         by_pk = {str(member.pk): member for member in super().clean(value)}
         return [by_pk[str(pk)] for pk in value or []]
 
