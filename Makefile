@@ -55,7 +55,7 @@ bench: $(STAMP)
 
 # The yearly statistics page and workbook on 100,000 members (needs PostgreSQL).
 bench-statistics: $(STAMP)
-	$(BIN)/python bench/statistics.py
+	$(BIN)/python bench/yearly_statistics.py
 
 # Batch notices to 100,000 members: freeze + enqueue, throughput with 2 worker processes to
 # the fake gateway, beside one task per recipient (needs PostgreSQL and Redis; db lusong_bench11).

@@ -1,6 +1,6 @@
 """The yearly statistics on 100,000 members: the page's server time and the workbook's build.
 
-    python bench/statistics.py [--members 100000] [--runs 10] [--year 2026]
+    python bench/yearly_statistics.py [--members 100000] [--runs 10] [--year 2026]
         [--database-url postgres://postgres@127.0.0.1:5432/lusong_bench]
 
 Creates, migrates and seeds the database like bench/directory.py (seed_demo, idempotent),
