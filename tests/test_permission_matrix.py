@@ -110,6 +110,14 @@ RULES = {
     "jobs_public": Rule("public"),
     "donation_list": Rule("login"),
     "donation_create": Rule("create"),
+    "activity_edit": Rule("change", kwargs="activity"),
+    "activity_delete": Rule("change", kwargs="activity"),
+    "deed_edit": Rule("change", kwargs="deed"),
+    "deed_delete": Rule("change", kwargs="deed"),
+    "job_edit": Rule("change", kwargs="job"),
+    "job_delete": Rule("change", kwargs="job"),
+    "donation_edit": Rule("change", kwargs="donation"),
+    "donation_delete": Rule("change", kwargs="donation"),
     # counselling (issue 12): requests for counsellors and district staff only
     "counselling_intake": Rule("public", kwargs="intake"),
     "counselling_intake_done": Rule("public", kwargs="intake"),
@@ -211,7 +219,7 @@ def _work_objects(market, member) -> dict:
 
     from counselling.models import CounsellingService, IntakePoint
     from counselling.services import request_submit
-    from work.models import Activity, Attendance, Deed, JobPosting
+    from work.models import Activity, Attendance, Deed, Donation, JobPosting
 
     start = timezone.now() - datetime.timedelta(hours=1)
     activity = Activity.objects.create(
@@ -232,6 +240,13 @@ def _work_objects(market, member) -> dict:
         posted_on=datetime.date(2026, 5, 1),
         contact="王经理",
     )
+    donation = Donation.objects.create(
+        organization=market,
+        kind="money",
+        donor="爱心商户",
+        value_yuan=1000,
+        given_on=datetime.date(2026, 5, 1),
+    )
     service, _ = CounsellingService.objects.get_or_create(
         name="心理咨询", kind="psychological", organization=market.parent
     )
@@ -250,6 +265,7 @@ def _work_objects(market, member) -> dict:
         "checkin": activity.checkin_token,
         "deed": deed.pk,
         "job": job.pk,
+        "donation": donation.pk,
         "intake": intake.token,
         "request": request.pk,
     }
@@ -293,7 +309,16 @@ def build_url(route: str, kwargs: str, objects: dict) -> str:
         "field": "mobile",
         **{
             key: objects[key]
-            for key in ("activity", "attendance", "checkin", "deed", "job", "intake", "request")
+            for key in (
+                "activity",
+                "attendance",
+                "checkin",
+                "deed",
+                "job",
+                "donation",
+                "intake",
+                "request",
+            )
         },
     }
     # Fill the route's converters in order with the objects the rule names.

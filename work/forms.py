@@ -75,11 +75,31 @@ class ActivityForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
     )
 
-    def __init__(self, *args, organizations, homes, **kwargs):
+    def __init__(self, *args, organizations, homes, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
         self.fields["venue_home"].queryset = homes
         self.fields["description"].label = _("Description")
+        if editing:  # a correction is to one occurrence, never a new series
+            del self.fields["repeat_weekly"]
+
+    @staticmethod
+    def initial_of(activity) -> dict:
+        tz = timezone.get_current_timezone()
+        starts, ends = activity.starts_at.astimezone(tz), activity.ends_at.astimezone(tz)
+        return {
+            "organization": activity.organization,
+            "kind": activity.kind,
+            "title": activity.title,
+            "day": starts.date(),
+            "start": starts.time(),
+            "end": ends.time(),
+            "venue_home": activity.venue_home,
+            "venue_address": activity.venue_address,
+            "capacity": activity.capacity,
+            "certifies": activity.certifies,
+            "description": activity.description,
+        }
 
     def clean(self):
         data = super().clean()

@@ -274,3 +274,179 @@ def donation_record(
         donation.recipients.set(recipients)
     change_record(target=donation, by=by, action="donation_recorded", params={"donor": donor})
     return donation
+
+
+# --- Corrections: edit a record, or delete one entered by mistake -------------------------
+
+
+def _apply(record, values: dict, *, by, action: str, params: dict):
+    """Set the changed fields, save only those and record each field's old and new value."""
+    changes = {}
+    for name, value in values.items():
+        old = getattr(record, name)
+        if old != value:
+            changes[name] = (old, value)
+            setattr(record, name, value)
+    if changes:
+        record.save(update_fields=list(changes))
+        change_record(target=record, by=by, action=action, params=params, changes=changes)
+    return record
+
+
+def _may_move(by, record, organization: Organization) -> None:
+    """Correcting a record needs the ability over its organization, and over the new one."""
+    scope.require(scope.may_record_work_of(by, record.organization))
+    if organization != record.organization:
+        scope.require(scope.may_record_work_of(by, organization))
+
+
+@transaction.atomic
+def activity_update(
+    *,
+    activity: Activity,
+    by,
+    organization: Organization,
+    kind: str,
+    title: str,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    venue_home: Organization | None = None,
+    venue_address: str = "",
+    capacity: int | None = None,
+    description: str = "",
+    certifies: str = "",
+) -> Activity:
+    """Correct one occurrence (the others of a series keep their own details)."""
+    _may_move(by, activity, organization)
+    if venue_home is not None and venue_home != activity.venue_home:
+        scope.require(scope.may_see(by, venue_home))
+    if ends_at <= starts_at:
+        raise ValidationError(_("The activity must end after it starts."))
+    Activity.objects.select_for_update().filter(pk=activity.pk).first()
+    attending = activity.attendances.count()
+    if capacity is not None and capacity < attending:
+        raise ValidationError(
+            _("%(count)s people are already signed up: the capacity cannot be lower.")
+            % {"count": attending}
+        )
+    values = {
+        "organization": organization,
+        "kind": kind,
+        "title": title,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "venue_home": venue_home,
+        "venue_address": venue_address,
+        "capacity": capacity,
+        "description": description,
+        "certifies": certifies,
+    }
+    return _apply(activity, values, by=by, action="activity_edited", params={"title": title})
+
+
+@transaction.atomic
+def activity_delete(*, activity: Activity, by) -> None:
+    """Only an activity nobody attends: attendance is part of members' records."""
+    scope.require(scope.may_record_work_of(by, activity.organization))
+    Activity.objects.select_for_update().filter(pk=activity.pk).first()
+    if activity.attendances.exists():
+        raise ValidationError(
+            _("This activity has attendees: remove them first, then delete it."), code="attended"
+        )
+    change_record(
+        target=activity, by=by, action="activity_deleted", params={"title": activity.title}
+    )
+    activity.delete()
+
+
+@transaction.atomic
+def deed_update(
+    *,
+    deed: Deed,
+    by,
+    organization: Organization,
+    title: str,
+    done_on: datetime.date,
+    responsible: Member | None = None,
+    beneficiary_count: int = 0,
+    status: str = DeedStatus.OPEN,
+    evidence: str = "",
+) -> Deed:
+    _may_move(by, deed, organization)
+    if responsible is not None and responsible != deed.responsible:
+        scope.require(members_visible_to(by).filter(pk=responsible.pk).exists())
+    values = {
+        "organization": organization,
+        "title": title,
+        "done_on": done_on,
+        "responsible": responsible,
+        "beneficiary_count": max(beneficiary_count, deed.beneficiaries.count()),
+        "status": status,
+        "evidence": evidence,
+    }
+    return _apply(deed, values, by=by, action="deed_edited", params={"title": title})
+
+
+@transaction.atomic
+def deed_delete(*, deed: Deed, by) -> None:
+    scope.require(scope.may_record_work_of(by, deed.organization))
+    change_record(target=deed, by=by, action="deed_deleted", params={"title": deed.title})
+    deed.delete()
+
+
+@transaction.atomic
+def job_update(*, job: JobPosting, by, organization: Organization, **fields) -> JobPosting:
+    _may_move(by, job, organization)
+    if (
+        fields.get("pay_min") is not None
+        and fields.get("pay_max") is not None
+        and fields["pay_min"] > fields["pay_max"]
+    ):
+        raise ValidationError(_("The lowest pay cannot be above the highest."))
+    if fields.get("openings") is not None and fields["openings"] < job.filled:
+        raise ValidationError(
+            _("%(filled)s positions are already filled: the openings cannot be fewer.")
+            % {"filled": job.filled}
+        )
+    params = {
+        "position": fields.get("position", job.position),
+        "employer": fields.get("employer", job.employer),
+    }
+    return _apply(
+        job, {"organization": organization, **fields}, by=by, action="job_edited", params=params
+    )
+
+
+@transaction.atomic
+def job_delete(*, job: JobPosting, by) -> None:
+    scope.require(scope.may_record_work_of(by, job.organization))
+    change_record(
+        target=job,
+        by=by,
+        action="job_deleted",
+        params={"position": job.position, "employer": job.employer},
+    )
+    job.delete()
+
+
+@transaction.atomic
+def donation_update(*, donation: Donation, by, organization: Organization, **fields) -> Donation:
+    _may_move(by, donation, organization)
+    if fields.get("value_yuan") is not None and fields["value_yuan"] < 0:
+        raise ValidationError(_("A donation's value cannot be negative."))
+    return _apply(
+        donation,
+        {"organization": organization, **fields},
+        by=by,
+        action="donation_edited",
+        params={"donor": fields.get("donor", donation.donor)},
+    )
+
+
+@transaction.atomic
+def donation_delete(*, donation: Donation, by) -> None:
+    scope.require(scope.may_record_work_of(by, donation.organization))
+    change_record(
+        target=donation, by=by, action="donation_deleted", params={"donor": donation.donor}
+    )
+    donation.delete()

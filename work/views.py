@@ -370,3 +370,196 @@ def donation_create(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("The donation has been recorded."))
         return _go(request, "donation_list")
     return _form_page(request, form, _("Record a donation"), "donation_list")
+
+
+# --- Corrections --------------------------------------------------------------------------
+
+
+def _correctable(request: HttpRequest, records, pk: int):
+    """A record she can see and whose organization's work she records; else 404 / 403."""
+    record = get_visible_or_404(request, records, pk=pk)
+    if not scope.may_record_work_of(request.user, record.organization):
+        raise PermissionDenied
+    return record
+
+
+def _delete_page(
+    request: HttpRequest, *, what: str, back: str, delete, done: str, done_to: str
+) -> HttpResponse:
+    """GET asks; POST deletes (a refusal, e.g. an attended activity, is shown on the page)."""
+    error = ""
+    if request.method == "POST":
+        try:
+            delete()
+        except ValidationError as refusal:
+            error = " ".join(refusal.messages)
+        else:
+            messages.success(request, done)
+            return _go(request, done_to)
+    context = {"what": what, "back": back, "error": error}
+    return render(request, "work/confirm_delete.html", context, status=400 if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _correctable(request, selectors.activities_visible_to(request.user), pk)
+    homes = scope.organizations_visible_to(request.user).filter(
+        kind__in=[OrganizationKind.WOMENS_HOME, OrganizationKind.MICRO_HOME]
+    )
+    form = ActivityForm(
+        request.POST or None,
+        organizations=_recordable(request),
+        homes=homes,
+        editing=True,
+        initial=ActivityForm.initial_of(activity),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        for name in ("day", "start", "end"):
+            data.pop(name)
+        starts_at, ends_at = form.moments()
+        try:
+            services.activity_update(
+                activity=activity, by=request.user, starts_at=starts_at, ends_at=ends_at, **data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return _go(request, "activity_detail", pk=activity.pk)
+    context = {
+        "form": form,
+        "title": _("Correct the activity"),
+        "back": reverse("activity_detail", args=[activity.pk]),
+        "delete_url": reverse("activity_delete", args=[activity.pk]),
+    }
+    return fragment_or_page(request, "work/form.html", "form", context)
+
+
+@require_http_methods(["GET", "POST"])
+def activity_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _correctable(request, selectors.activities_visible_to(request.user), pk)
+    return _delete_page(
+        request,
+        what=_("the activity “%(title)s” on %(day)s")
+        % {"title": activity.title, "day": timezone.localtime(activity.starts_at).date()},
+        back=reverse("activity_detail", args=[activity.pk]),
+        delete=lambda: services.activity_delete(activity=activity, by=request.user),
+        done=_("The activity has been deleted."),
+        done_to="activity_list",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def deed_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    deed = _correctable(request, selectors.deeds_visible_to(request.user), pk)
+    form = DeedForm(
+        request.POST or None,
+        organizations=_recordable(request),
+        members=members_visible_to(request.user).current(),
+        initial={
+            "organization": deed.organization,
+            "title": deed.title,
+            "done_on": deed.done_on,
+            "responsible": deed.responsible,
+            "beneficiary_count": deed.beneficiary_count,
+            "status": deed.status,
+            "evidence": deed.evidence,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        services.deed_update(deed=deed, by=request.user, **form.cleaned_data)
+        messages.success(request, _("Saved."))
+        return _go(request, "deed_list")
+    return _edit_page(
+        request, form, _("Correct the practical deed"), "deed_list", "deed_delete", deed
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def deed_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    deed = _correctable(request, selectors.deeds_visible_to(request.user), pk)
+    return _delete_page(
+        request,
+        what=_("the practical deed “%(title)s”") % {"title": deed.title},
+        back=reverse("deed_list"),
+        delete=lambda: services.deed_delete(deed=deed, by=request.user),
+        done=_("The practical deed has been deleted."),
+        done_to="deed_list",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def job_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _correctable(request, selectors.jobs_visible_to(request.user), pk)
+    form = JobForm(request.POST or None, instance=job, organizations=_recordable(request))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        organization = data.pop("organization")
+        try:
+            services.job_update(job=job, organization=organization, by=request.user, **data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return _go(request, "job_list")
+    return _edit_page(request, form, _("Correct the job posting"), "job_list", "job_delete", job)
+
+
+@require_http_methods(["GET", "POST"])
+def job_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _correctable(request, selectors.jobs_visible_to(request.user), pk)
+    return _delete_page(
+        request,
+        what=_("the job posting %(position)s at %(employer)s")
+        % {"position": job.position, "employer": job.employer},
+        back=reverse("job_list"),
+        delete=lambda: services.job_delete(job=job, by=request.user),
+        done=_("The job posting has been deleted."),
+        done_to="job_list",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def donation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    donation = _correctable(request, selectors.donations_visible_to(request.user), pk)
+    form = DonationForm(request.POST or None, instance=donation, organizations=_recordable(request))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        organization = data.pop("organization")
+        try:
+            services.donation_update(
+                donation=donation, organization=organization, by=request.user, **data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return _go(request, "donation_list")
+    return _edit_page(
+        request, form, _("Correct the donation"), "donation_list", "donation_delete", donation
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def donation_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    donation = _correctable(request, selectors.donations_visible_to(request.user), pk)
+    return _delete_page(
+        request,
+        what=_("the donation from %(donor)s on %(day)s")
+        % {"donor": donation.donor, "day": donation.given_on},
+        back=reverse("donation_list"),
+        delete=lambda: services.donation_delete(donation=donation, by=request.user),
+        done=_("The donation has been deleted."),
+        done_to="donation_list",
+    )
+
+
+def _edit_page(request, form, title: str, back: str, delete: str, record) -> HttpResponse:
+    context = {
+        "form": form,
+        "title": title,
+        "back": reverse(back),
+        "delete_url": reverse(delete, args=[record.pk]),
+    }
+    return fragment_or_page(request, "work/form.html", "form", context)
