@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.apps import apps
-from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -133,8 +133,14 @@ def _existing_on(day: datetime.date) -> Q:
     )
 
 
+def _in_subtree(organization: Organization) -> Q:
+    """Memberships in the organization or anywhere under it: one prefix match on the path
+    each membership carries (kept by members.services when organizations move), no join."""
+    return Q(organization_path__startswith=organization.descendant_path_prefix)
+
+
 def memberships_on(organization: Organization, day: datetime.date) -> QuerySet[Membership]:
-    return Membership.objects.on(day).filter(organization__in=_subtree(organization))
+    return Membership.objects.on(day).filter(_in_subtree(organization))
 
 
 def members_on(organization: Organization, day: datetime.date) -> QuerySet[Member]:
@@ -210,20 +216,43 @@ PROFILE_ATTRIBUTES = {
 }
 
 
+def _band(day: datetime.date, bands) -> Case:
+    """The age band on the day ("" when the birth date is not recorded)."""
+    return Case(
+        *[
+            When(_band_condition(youngest, oldest, day), then=Value(key))
+            for key, youngest, oldest in bands
+        ],
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
 def _profile(members: QuerySet[Member], day: datetime.date, bands) -> dict[str, dict[str, int]]:
     """Counts of the members by occupation, political status, education and age band on the
-    day, and their total: one scan with conditional counts (COUNT … FILTER)."""
-    aggregates = {"total": Count("pk")}
-    for attribute, choices in PROFILE_ATTRIBUTES.items():
-        for value, _label in choices:
-            aggregates[f"{attribute}:{value}"] = Count("pk", filter=Q(**{attribute: value}))
-    for key, youngest, oldest in bands:
-        aggregates[f"band:{key}"] = Count("pk", filter=_band_condition(youngest, oldest, day))
-    flat = members.aggregate(**aggregates)
-    profile: dict[str, dict[str, int]] = {"total": {"": flat.pop("total")}}
-    for name, n in flat.items():
-        attribute, value = name.split(":", 1)
-        profile.setdefault(attribute, {})[value] = n
+    day, and their total. One scan grouped by the four at once (a few hundred groups at most);
+    each breakdown is then the sum of the groups over the other three. Grouping hashes a row
+    once, where a conditional count per value (COUNT … FILTER) tested each row ~30 times."""
+    groups = (
+        members.order_by()
+        .values("occupation", "political_status", "education", band=_band(day, bands))
+        .annotate(n=Count("pk"))
+        .values_list("occupation", "political_status", "education", "band", "n")
+    )
+    profile: dict[str, dict[str, int]] = {
+        "total": {"": 0},
+        **{attribute: {} for attribute in PROFILE_ATTRIBUTES},
+        "band": {},
+    }
+    for occupation, political_status, education, band, n in groups:
+        profile["total"][""] += n
+        for attribute, value in (
+            ("occupation", occupation),
+            ("political_status", political_status),
+            ("education", education),
+            ("band", band),
+        ):
+            profile[attribute][value] = profile[attribute].get(value, 0) + n
     return profile
 
 
@@ -286,8 +315,12 @@ def members_summary(organization: Organization, year: int) -> Section:
     """The headline figures with the change against the previous year."""
     day, previous_day = as_of(year), datetime.date(year - 1, 12, 31)
     now = member_profile(organization, year)["total"][""]
-    before = members_on(organization, previous_day).count()
-    moves, previous = member_moves(organization, year), member_moves(organization, year - 1)
+    # Only the previous year's totals are shown: counted from the memberships alone.
+    before = memberships_on(organization, previous_day).aggregate(
+        n=Count("member_id", distinct=True)
+    )["n"]
+    moves = member_moves(organization, year)
+    previous = {"joined": moves["previous_joined"], "left": moves["previous_left"]}
     officers = officer_profile(organization, year)["total"][""]
     officers_before = (
         Member.objects.filter(pk__in=offices_on(organization, previous_day).values("member_id"))
@@ -339,22 +372,35 @@ def members_summary(organization: Organization, year: int) -> Section:
     )
 
 
+def _members_per_place(organization: Organization, year: int) -> dict[str, dict[int, int]]:
+    """Members on the as-of day per market and per home of the subtree: one query for both
+    sections."""
+
+    def compute() -> dict[str, dict[int, int]]:
+        counts: dict[str, dict[int, int]] = {MembershipScope.MARKET: {}, MembershipScope.HOME: {}}
+        for scope, pk, n in (
+            memberships_on(organization, as_of(year))
+            .filter(scope__in=list(counts))
+            .order_by()
+            .values_list("scope", "organization")
+            # One membership per member and organization on a day (a second one can only
+            # start the day the first ends), so counting rows counts members.
+            .annotate(n=Count("pk"))
+            .values_list("scope", "organization", "n")
+        ):
+            counts[scope][pk] = n
+        return counts
+
+    return _shared(("places", organization.pk, year), compute)
+
+
 def _members_by_place(
     organization: Organization, year: int, scope: str, kinds
 ) -> tuple[list[Row], int]:
     """Members on the as-of day per market (or home) of the subtree, and the rest."""
     day = as_of(year)
     subtree = _subtree(organization)
-    counts = dict(
-        Membership.objects.on(day)
-        .filter(organization__in=subtree, scope=scope)
-        .order_by()
-        .values_list("organization")
-        # One membership per member and organization on a day (a second one can only start
-        # the day the first ends), so counting rows counts members.
-        .annotate(n=Count("pk"))
-        .values_list("organization", "n")
-    )
+    counts = _members_per_place(organization, year)[scope]
     places = (
         subtree.filter(kind__in=kinds)
         .filter(_existing_on(day) | Q(pk__in=list(counts)))
@@ -480,24 +526,52 @@ def _month_range(year: int, month: int) -> tuple[datetime.date, datetime.date]:
     return datetime.date(year, month, 1), following - datetime.timedelta(days=1)
 
 
+def _flag(condition: Q) -> Max:
+    """1 when one of the member's rows in the group meets the condition, else 0."""
+    return Max(Case(When(condition, then=Value(1)), default=Value(0)), output_field=IntegerField())
+
+
 def member_moves(organization: Organization, year: int) -> dict[str, int]:
-    """Members who joined and who left during the year, in all and per month: one scan of
-    those who belonged here at some time in the year."""
+    """Members who joined and who left during the year, in all and per month, and during the
+    previous year (totals only: the summary's comparison), among those who belonged here at
+    some time in that year. One query for both years: only the members who joined or left in
+    them are read, each with her memberships here that overlap the two years."""
 
     def compute() -> dict[str, int]:
+        first, last = datetime.date(year, 1, 1), as_of(year)
+        previous_first, previous_last = (
+            datetime.date(year - 1, 1, 1),
+            datetime.date(year - 1, 12, 31),
+        )
+        both_years = (previous_first, datetime.date(year, 12, 31))
+        # The member's memberships here that overlap the two years; the flags say which year.
+        here = Q(memberships__organization_path__startswith=organization.descendant_path_prefix)
+        overlapping = Q(memberships__starts_on__lte=last) & (
+            Q(memberships__ends_on__isnull=True) | Q(memberships__ends_on__gt=previous_first)
+        )
+        flagged = (
+            Member.objects.filter(Q(joined_on__range=both_years) | Q(left_on__range=both_years))
+            .filter(here & overlapping)
+            .order_by()
+            .annotate(
+                this_year=_flag(
+                    Q(memberships__ends_on__isnull=True) | Q(memberships__ends_on__gt=first)
+                ),
+                previous_year=_flag(Q(memberships__starts_on__lte=previous_last)),
+            )
+        )
+        this_year, previous_year = Q(this_year=1), Q(previous_year=1)
         aggregates = {
-            "joined": Count("pk", filter=Q(joined_on__year=year)),
-            "left": Count("pk", filter=Q(left_on__year=year)),
+            "joined": Count("pk", filter=this_year & Q(joined_on__year=year)),
+            "left": Count("pk", filter=this_year & Q(left_on__year=year)),
+            "previous_joined": Count("pk", filter=previous_year & Q(joined_on__year=year - 1)),
+            "previous_left": Count("pk", filter=previous_year & Q(left_on__year=year - 1)),
         }
         for month in range(1, 13):
             days = _month_range(year, month)
-            aggregates[f"joined_{month}"] = Count("pk", filter=Q(joined_on__range=days))
-            aggregates[f"left_{month}"] = Count("pk", filter=Q(left_on__range=days))
-        year_range = (datetime.date(year, 1, 1), datetime.date(year, 12, 31))
-        # Only those who joined or left in the year can count: filtering first spares the
-        # check of everybody else's memberships.
-        moved = Q(joined_on__range=year_range) | Q(left_on__range=year_range)
-        return _members_in_year(organization, year).filter(moved).aggregate(**aggregates)
+            aggregates[f"joined_{month}"] = Count("pk", filter=this_year & Q(joined_on__range=days))
+            aggregates[f"left_{month}"] = Count("pk", filter=this_year & Q(left_on__range=days))
+        return flagged.aggregate(**aggregates)
 
     return _shared(("moves", organization.pk, year), compute)
 
