@@ -58,6 +58,7 @@ from members.models import (
     Occupation,
     PoliticalStatus,
 )
+from members.selectors import OFFICE_AGE_BANDS, OFFICE_LEVELS
 
 # Grassroots federations elect every five years (妇联基层组织每届五年).
 TERM_YEARS = 5
@@ -69,12 +70,8 @@ MEMBER_AGE_BANDS = [  # the directory's bands (members.selectors.AGE_BANDS), on 
     ("50s", 50, 60),
     ("60plus", 60, None),
 ]
-OFFICER_AGE_BANDS = [  # how federation reports band executive-committee members
-    ("upto35", None, 36),
-    ("36to45", 36, 46),
-    ("46to55", 46, 56),
-    ("56plus", 56, None),
-]
+# How federation reports band executive-committee members: the directory's office bands.
+OFFICER_AGE_BANDS = [(key, *bounds) for key, bounds in OFFICE_AGE_BANDS.items()]
 HOME_KINDS = (OrganizationKind.WOMENS_HOME, OrganizationKind.MICRO_HOME)
 
 
@@ -86,6 +83,13 @@ class Row:
     # Query string of the member directory listing exactly the members counted in the
     # row's first column (empty when the row does not count members).
     link: str = ""
+    # The same for every column, when the other columns count members too ("" where not).
+    links: list[str] = field(default_factory=list)
+
+    def link_of(self, column: int) -> str:
+        if self.links:
+            return self.links[column] if column < len(self.links) else ""
+        return self.link if column == 0 else ""
 
 
 @dataclass
@@ -174,6 +178,13 @@ def directory_link(
         params["year"] = year
     else:
         params["as_of"] = as_of(year).isoformat()
+    return reverse("member_list") + "?" + urlencode(params)
+
+
+def officer_link(organization: Organization, year: int, **filters) -> str:
+    """The directory, filtered to exactly the people holding an office on the as-of day in
+    the organization or under it (each once), narrowed by `filters`."""
+    params = {"organization": organization.pk, "office_on": as_of(year).isoformat(), **filters}
     return reverse("member_list") + "?" + urlencode(params)
 
 
@@ -282,21 +293,32 @@ def _breakdown(
     attribute: str,
     choices: list[tuple[str, str]],
     blank_label: str,
-    link_filter: str | None,
+    link: Callable[..., str],
+    link_filter: str,
     column: str,
     chart: str = "bar",
+    blank_filter: str = "",
 ) -> Section:
     """One breakdown of the profile: a row per choice, and one for the rest (so that the rows
-    add up to the total)."""
+    add up to the total). `link(organization, year, **filters)` makes a figure's directory
+    link, `link_filter` the directory's filter for the choice, `blank_filter` its value for
+    "not recorded" (the rest row has no link without it)."""
     counts = profile[attribute]
     total = profile["total"][""]
     rows = []
     for value, label in choices:
-        link = directory_link(organization, year, **{link_filter: value}) if link_filter else ""
-        rows.append(Row(value, str(label), [counts.get(value, 0)], link))
+        rows.append(
+            Row(
+                value,
+                str(label),
+                [counts.get(value, 0)],
+                link(organization, year, **{link_filter: value}),
+            )
+        )
     rest = total - sum(row.values[0] for row in rows)
     if rest or blank_label:
-        rows.append(Row("", blank_label or _("Other"), [rest]))
+        rest_link = link(organization, year, **{link_filter: blank_filter}) if blank_filter else ""
+        rows.append(Row("", blank_label or _("Other"), [rest], rest_link))
     return Section(
         key=key,
         title=title,
@@ -353,8 +375,8 @@ def members_summary(organization: Organization, year: int) -> Section:
         Row(
             "officers",
             _("Executive members"),
-            # No link: the directory's office filter is about offices anywhere, not here.
             figures(officers, officers_before),
+            officer_link(organization, year),
         ),
     ]
     return Section(
@@ -462,6 +484,7 @@ def members_by_occupation(organization: Organization, year: int) -> Section:
         attribute="occupation",
         choices=Occupation.choices,
         blank_label="",
+        link=directory_link,
         link_filter="occupation",
         column=_("Members"),
         chart="pie",
@@ -485,7 +508,9 @@ def members_by_age_band(organization: Organization, year: int) -> Section:
         attribute="band",
         choices=[(key, labels[key]) for key, _y, _o in MEMBER_AGE_BANDS],
         blank_label=_("Birth date not recorded"),
+        link=directory_link,
         link_filter="age_band",
+        blank_filter="none",
         column=_("Members"),
     )
 
@@ -500,6 +525,7 @@ def members_by_political_status(organization: Organization, year: int) -> Sectio
         attribute="political_status",
         choices=PoliticalStatus.choices,
         blank_label="",
+        link=directory_link,
         link_filter="political_status",
         column=_("Members"),
         chart="pie",
@@ -516,7 +542,9 @@ def members_by_education(organization: Organization, year: int) -> Section:
         attribute="education",
         choices=Education.choices,
         blank_label=_("Not recorded"),
+        link=directory_link,
         link_filter="education",
+        blank_filter="none",
         column=_("Members"),
     )
 
@@ -605,24 +633,19 @@ def _month_label(month: int) -> str:
 
 # --- Executive committees -----------------------------------------------------------------
 
+# The directory's levels (members.selectors.OFFICE_LEVELS), so that a level's link lists the
+# officers of the organizations the figure counts.
 LEVELS = [
-    ("district", gettext_lazy("District"), (OrganizationKind.DISTRICT_FEDERATION,)),
-    ("cluster", gettext_lazy("Market cluster"), (OrganizationKind.MARKET_CLUSTER_FEDERATION,)),
-    ("market", gettext_lazy("Market"), (OrganizationKind.MARKET_FEDERATION,)),
-    ("home", gettext_lazy("Women's home / micro-home"), HOME_KINDS),
-    ("sector", gettext_lazy("New-sector organization"), (OrganizationKind.SECTOR_ORGANIZATION,)),
+    ("district", gettext_lazy("District"), OFFICE_LEVELS["district"]),
+    ("cluster", gettext_lazy("Market cluster"), OFFICE_LEVELS["cluster"]),
+    ("market", gettext_lazy("Market"), OFFICE_LEVELS["market"]),
+    ("home", gettext_lazy("Women's home / micro-home"), OFFICE_LEVELS["home"]),
+    ("sector", gettext_lazy("New-sector organization"), OFFICE_LEVELS["sector"]),
 ]
 
 
 def offices_on(organization: Organization, day: datetime.date) -> QuerySet[Office]:
-    return Office.objects.filter(
-        organization__in=_subtree(organization),
-        starts_on__lte=day,
-        term__starts_on__lte=day,
-    ).filter(
-        (Q(ends_on__isnull=True) | Q(ends_on__gt=day))
-        & (Q(term__ends_on__isnull=True) | Q(term__ends_on__gt=day))
-    )
+    return Office.objects.on(day).filter(organization__in=_subtree(organization))
 
 
 def officers_by_level(organization: Organization, year: int) -> Section:
@@ -638,7 +661,9 @@ def officers_by_level(organization: Organization, year: int) -> Section:
     rows = []
     for key, label, kinds in LEVELS:
         values = [sum(counts.get((kind, p), 0) for kind in kinds) for p in positions]
-        rows.append(Row(key, str(label), [*values, sum(values)]))
+        links = [officer_link(organization, year, office_level=key, position=p) for p in positions]
+        links.append(officer_link(organization, year, office_level=key))
+        rows.append(Row(key, str(label), [*values, sum(values)], links[0], links))
     total = [sum(row.values[i] for row in rows) for i in range(4)]
     return Section(
         key="officers_by_level",
@@ -648,6 +673,7 @@ def officers_by_level(organization: Organization, year: int) -> Section:
         total=total,
         chart={"type": "bar", "columns": [0, 1, 2]},
         formats=["int"] * 4,
+        # The links list people: one holding two such offices is listed once.
         note=_("Offices held on the as-of day; a member holding two offices counts twice."),
     )
 
@@ -658,7 +684,7 @@ def _officer_breakdown(organization: Organization, year: int, **kwargs) -> Secti
         organization=organization,
         year=year,
         profile=officer_profile(organization, year),
-        link_filter=None,
+        link=officer_link,
         column=_("Executive members"),
         **kwargs,
     )
@@ -675,6 +701,8 @@ def officers_by_age_band(organization: Organization, year: int) -> Section:
         organization,
         year,
         key="officers_by_age_band",
+        link_filter="office_age_band",
+        blank_filter="none",
         title=_("Executive members by age"),
         attribute="band",
         choices=[(key, labels[key]) for key, _y, _o in OFFICER_AGE_BANDS],
@@ -687,6 +715,8 @@ def officers_by_education(organization: Organization, year: int) -> Section:
         organization,
         year,
         key="officers_by_education",
+        link_filter="education",
+        blank_filter="none",
         title=_("Executive members by education"),
         attribute="education",
         choices=Education.choices,
@@ -699,6 +729,7 @@ def officers_by_political_status(organization: Organization, year: int) -> Secti
         organization,
         year,
         key="officers_by_political_status",
+        link_filter="political_status",
         title=_("Executive members by political status"),
         attribute="political_status",
         choices=PoliticalStatus.choices,
@@ -711,6 +742,7 @@ def officers_by_occupation(organization: Organization, year: int) -> Section:
         organization,
         year,
         key="officers_by_occupation",
+        link_filter="occupation",
         title=_("Executive members by occupation"),
         attribute="occupation",
         choices=Occupation.choices,
