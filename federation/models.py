@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -318,6 +320,13 @@ class Position(models.TextChoices):
 class OfficeQuerySet(models.QuerySet):
     def current(self) -> "OfficeQuerySet":
         return self.filter(ends_on__isnull=True, term__ends_on__isnull=True)
+
+    def on(self, day: datetime.date) -> "OfficeQuerySet":
+        """Offices held on that day: the office and its term both in force."""
+        return self.filter(starts_on__lte=day, term__starts_on__lte=day).filter(
+            (Q(ends_on__isnull=True) | Q(ends_on__gt=day))
+            & (Q(term__ends_on__isnull=True) | Q(term__ends_on__gt=day))
+        )
 
 
 class Office(models.Model):

@@ -18,6 +18,8 @@ from members.models import (
 from members.selectors import (
     AGE_BANDS,
     MEMBER_FIELDS,
+    OFFICE_AGE_BANDS,
+    OFFICE_LEVELS,
     SORTS,
     DirectoryQuery,
 )
@@ -78,7 +80,11 @@ class DirectoryForm(forms.Form):
     age_band = forms.ChoiceField(
         label=_("Age"),
         required=False,
-        choices=_blank(_("Any age")) + [(key, AGE_BAND_LABELS[key]) for key in AGE_BANDS],
+        choices=[
+            *_blank(_("Any age")),
+            *[(key, AGE_BAND_LABELS[key]) for key in AGE_BANDS],
+            ("none", _("Birth date not recorded")),
+        ],
     )
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[(k, k) for k in SORTS])
     # Carried by the links of the yearly statistics (reports), not shown as filters.
@@ -96,6 +102,17 @@ class DirectoryForm(forms.Form):
     )
     honor_year = forms.IntegerField(
         required=False, min_value=1990, max_value=2100, widget=forms.HiddenInput
+    )
+    office_on = forms.DateField(required=False, widget=forms.HiddenInput)
+    office_level = forms.ChoiceField(
+        required=False,
+        choices=[("", ""), *[(key, key) for key in OFFICE_LEVELS]],
+        widget=forms.HiddenInput,
+    )
+    office_age_band = forms.ChoiceField(
+        required=False,
+        choices=[("", ""), *[(key, key) for key in OFFICE_AGE_BANDS], ("none", "none")],
+        widget=forms.HiddenInput,
     )
 
     def __init__(
@@ -136,6 +153,9 @@ class DirectoryForm(forms.Form):
             education=data.get("education") or "",
             left_year=data.get("left_year"),
             honor_year=data.get("honor_year"),
+            office_on=data.get("office_on"),
+            office_level=data.get("office_level") or "",
+            office_age_band=data.get("office_age_band") or "",
         )
 
 

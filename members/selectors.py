@@ -15,7 +15,7 @@ from django.utils.text import capfirst
 
 from audit.models import ChangeRecord
 from federation import scope
-from federation.models import MemberCount, Office, Organization, OrganizationKind
+from federation.models import MemberCount, Office, Organization, OrganizationKind, Position
 from federation.scope import (
     User,
     can_see_id_numbers,
@@ -260,6 +260,23 @@ SORTS = {
 }
 DEFAULT_SORT = "name"
 
+# How federation reports band executive-committee members (the yearly statistics' officer
+# breakdowns), on the day of `office_on`.
+OFFICE_AGE_BANDS = {
+    "upto35": (None, 36),
+    "36to45": (36, 46),
+    "46to55": (46, 56),
+    "56plus": (56, None),
+}
+# The levels the statistics count executive committees at, and the organizations of each.
+OFFICE_LEVELS = {
+    "district": (OrganizationKind.DISTRICT_FEDERATION,),
+    "cluster": (OrganizationKind.MARKET_CLUSTER_FEDERATION,),
+    "market": (OrganizationKind.MARKET_FEDERATION,),
+    "home": (OrganizationKind.WOMENS_HOME, OrganizationKind.MICRO_HOME),
+    "sector": (OrganizationKind.SECTOR_ORGANIZATION,),
+}
+
 _LATIN = re.compile(r"^[a-z]+$")
 _DIGITS = re.compile(r"^\d+$")
 _ID_LIKE = re.compile(r"^\d{17}[\dX]$|^\d{3}[\dX]$")
@@ -285,6 +302,12 @@ class DirectoryQuery:
     education: str = ""
     left_year: int | None = None
     honor_year: int | None = None
+    # Executive-committee members on a day (the statistics' officer figures): she holds an
+    # office then (of `position` if given, at `office_level` if given); with it the
+    # organization filter is about where the office is held, not about her membership.
+    office_on: datetime.date | None = None
+    office_level: str = ""
+    office_age_band: str = ""
 
 
 def _search(members: QuerySet[Member], text: str, *, user: User) -> QuerySet[Member]:
@@ -316,15 +339,32 @@ def _search(members: QuerySet[Member], text: str, *, user: User) -> QuerySet[Mem
 def member_directory(*, user: User, query: DirectoryQuery) -> QuerySet[Member]:
     """The members a user may see, searched, filtered and sorted as the directory asks."""
     members = _search(members_visible_to(user), query.q, user=user)
-    historical = query.as_of is not None or query.year is not None
+    historical = query.as_of is not None or query.year is not None or query.office_on is not None
     if query.status in {"current", "left"} and not historical:
         members = members.filter(status=query.status)
+    subtree = None
     if query.organization is not None:
         # The organization and everything under it, resolved inside the query (no extra
         # round trip); the form only offers organizations in the user's scope.
         chosen = Organization.objects.filter(pk=query.organization)
         below = Concat(Subquery(chosen.values("path")), Value(str(query.organization)), Value("/"))
         subtree = Organization.objects.filter(Q(pk=query.organization) | Q(path__startswith=below))
+    if query.office_on is not None:
+        held = Office.objects.on(query.office_on).filter(member=OuterRef("pk"))
+        if subtree is not None:
+            held = held.filter(organization__in=subtree)
+        if query.position in Position.values:
+            held = held.filter(position=query.position)
+        if query.office_level in OFFICE_LEVELS:
+            held = held.filter(organization__kind__in=OFFICE_LEVELS[query.office_level])
+        members = members.filter(Exists(held))
+        if query.office_age_band in OFFICE_AGE_BANDS:
+            members = members.filter(
+                _age_band(*OFFICE_AGE_BANDS[query.office_age_band], query.office_on)
+            )
+        elif query.office_age_band == "none":
+            members = members.filter(birth_date__isnull=True)
+    elif subtree is not None:
         open_here = Membership.objects.filter(member=OuterRef("pk"), organization__in=subtree)
         if query.as_of is not None:
             open_here = open_here.on(query.as_of)
@@ -349,7 +389,7 @@ def member_directory(*, user: User, query: DirectoryQuery) -> QuerySet[Member]:
         members = members.filter(occupation=query.occupation)
     if query.political_status:
         members = members.filter(political_status=query.political_status)
-    if query.position:
+    if query.position and query.office_on is None:
         offices = Office.objects.current().filter(member=OuterRef("pk"))
         if query.position != "any":
             offices = offices.filter(position=query.position)
@@ -364,12 +404,10 @@ def member_directory(*, user: User, query: DirectoryQuery) -> QuerySet[Member]:
     if query.joined_year:
         members = members.filter(joined_on__year=query.joined_year)
     if query.age_band in AGE_BANDS:
-        youngest, oldest = AGE_BANDS[query.age_band]
-        today = query.as_of or timezone.localdate()
-        if youngest is not None:
-            members = members.filter(birth_date__lte=_years_before(today, youngest))
-        if oldest is not None:
-            members = members.filter(birth_date__gt=_years_before(today, oldest))
+        day = query.as_of or query.office_on or timezone.localdate()
+        members = members.filter(_age_band(*AGE_BANDS[query.age_band], day))
+    elif query.age_band == "none":
+        members = members.filter(birth_date__isnull=True)
     return members.order_by(*SORTS.get(query.sort, SORTS[DEFAULT_SORT]))
 
 
@@ -389,6 +427,16 @@ def members_from_selection(
         matching = member_directory(user=user, query=query)
         return scope.filter(pk__in=matching.order_by().values("pk"))
     return scope.filter(pk__in=ids)
+
+
+def _age_band(youngest: int | None, oldest: int | None, day: datetime.date) -> Q:
+    """Aged at least `youngest` and under `oldest` on the day."""
+    condition = Q()
+    if youngest is not None:
+        condition &= Q(birth_date__lte=_years_before(day, youngest))
+    if oldest is not None:
+        condition &= Q(birth_date__gt=_years_before(day, oldest))
+    return condition
 
 
 def _years_before(day: datetime.date, years: int) -> datetime.date:

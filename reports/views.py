@@ -69,7 +69,8 @@ def _cell(value, kind: str) -> str:
 
 
 def _display(section: Section) -> dict:
-    """A section as the page's table shows it: formatted cells, the first one linked."""
+    """A section as the page's table shows it: formatted cells, each linked to the directory
+    when it counts members (`linked`: the cells with their links)."""
     formats = section.formats or ["int"] * len(section.columns)
 
     def cells(values):
@@ -81,7 +82,13 @@ def _display(section: Section) -> dict:
         "columns": section.columns,
         "note": section.note,
         "rows": [
-            {"label": r.label, "link": r.link, "cells": cells(r.values)} for r in section.rows
+            {
+                "label": r.label,
+                "link": r.link,
+                "cells": cells(r.values),
+                "linked": [(cell, r.link_of(i)) for i, cell in enumerate(cells(r.values))],
+            }
+            for r in section.rows
         ],
         "total": cells(section.total) if section.total is not None else None,
     }

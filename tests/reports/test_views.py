@@ -10,11 +10,17 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from audit.models import AccessEvent
-from federation.models import OrganizationKind
+from federation.models import OrganizationKind, Position
 from members import services as member_services
 from reports import sections, services
 from reports.models import ExportStatus, FrozenReport, WorkbookExport
-from tests.factories import MemberFactory, MembershipFactory, OrganizationFactory
+from tests.factories import (
+    MemberFactory,
+    MembershipFactory,
+    OfficeFactory,
+    OrganizationFactory,
+    TermFactory,
+)
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -84,6 +90,48 @@ def test_hostile_input_never_500(district_staff, params, today):
     assert client.post(f"/statistics/{org}/export/", params).status_code in {200, 302, 400}
 
 
+def _officers(district):
+    """Executive committees on both sides of the years the test reads: a chair of market A
+    (born 1990), an executive of its home (no birth date, education not recorded), a
+    vice-chair of market B who stepped down in mid-2026, and a district executive whose
+    term began in 2026."""
+    market_a, market_b = district.market_a.federation, district.market_b.federation
+    term_a = TermFactory(organization=market_a, starts_on=datetime.date(2022, 3, 1))
+    term_b = TermFactory(organization=market_b, starts_on=datetime.date(2021, 5, 1))
+    term_home = TermFactory(organization=district.home_a, starts_on=datetime.date(2023, 1, 1))
+    term_district = TermFactory(organization=district.district, starts_on=datetime.date(2026, 2, 1))
+    district.member_a.birth_date = datetime.date(1990, 4, 2)
+    district.member_a.education = "bachelor"
+    district.member_a.save()
+    OfficeFactory(
+        term=term_a, organization=market_a, member=district.member_a, position=Position.CHAIR
+    )
+    home_executive = MemberFactory(name="周敏", birth_date=None, education="")
+    MembershipFactory(member=home_executive, organization=district.home_a)
+    MembershipFactory(member=home_executive, organization=market_a)
+    OfficeFactory(
+        term=term_home,
+        organization=district.home_a,
+        member=home_executive,
+        position=Position.EXECUTIVE,
+    )
+    OfficeFactory(
+        term=term_b,
+        organization=market_b,
+        member=district.member_b,
+        position=Position.VICE_CHAIR,
+        ends_on=datetime.date(2026, 7, 1),
+    )
+    staff_member = MemberFactory(name="刘洋", birth_date=datetime.date(1968, 9, 9))
+    MembershipFactory(member=staff_member, organization=market_b)
+    OfficeFactory(
+        term=term_district,
+        organization=district.district,
+        member=staff_member,
+        position=Position.EXECUTIVE,
+    )
+
+
 def test_every_linked_figure_lists_exactly_its_members(district, district_staff, today):
     moved = MemberFactory(name="王芳")
     MembershipFactory(
@@ -94,20 +142,48 @@ def test_every_linked_figure_lists_exactly_its_members(district, district_staff,
     member_services.member_mark_left(
         member=moved, left_on=datetime.date(2026, 5, 1), reason="", by=district_staff
     )
+    _officers(district)
     client = _client(district_staff)
-    checked = 0
-    for year in (2025, 2026):
-        for section in sections.report(district.district, year):
-            for row in section.rows:
-                if not row.link:
-                    continue
-                url = urlsplit(row.link)
-                listed = client.get(url.path, parse_qs(url.query))
-                assert listed.status_code == 200, row.link
-                count = listed.context["page"].paginator.count
-                assert count == row.values[0], (year, section.key, row.label, row.link)
-                checked += 1
-    assert checked > 20
+    checked, nonzero = 0, set()
+    for organization in (district.district, district.market_a.federation):
+        for year in (2025, 2026):
+            for section in sections.report(organization, year):
+                for row in section.rows:
+                    for column, value in enumerate(row.values):
+                        link = row.link_of(column)
+                        if not link:
+                            continue
+                        url = urlsplit(link)
+                        listed = client.get(url.path, parse_qs(url.query))
+                        assert listed.status_code == 200, link
+                        count = listed.context["page"].paginator.count
+                        assert count == value, (year, section.key, row.label, column, link)
+                        checked += 1
+                        if value:
+                            nonzero.add(section.key)
+    assert checked > 100
+    # The officer figures were among those followed, with people in them.
+    assert {
+        "officers_by_level",
+        "officers_by_age_band",
+        "officers_by_education",
+        "officers_by_political_status",
+        "officers_by_occupation",
+    } <= nonzero
+    summary = {s.key: s for s in sections.report(district.district, 2026)}["summary"]
+    assert summary.value("officers") == 3  # chair A, home executive, district executive
+    assert summary.value("officers", 1) == 3  # 2025: chair A, home executive, vice-chair B
+
+
+def test_the_page_links_every_officer_cell(district, district_staff, today):
+    _officers(district)
+    page = _client(district_staff).get("/statistics/", {"organization": district.district.pk})
+    by_level = {s["key"]: s for s in page.context["sections"]}["officers_by_level"]
+    market = next(row for row in by_level["rows"] if row["label"] == "市场")
+    assert [bool(link) for _cell, link in market["linked"]] == [True, True, True, True]
+    assert "office_level=market" in market["linked"][0][1]
+    assert "position=chair" in market["linked"][0][1]
+    assert f'href="{market["linked"][0][1].replace("&", "&amp;")}"' in page.content.decode()
 
 
 def _sheet_rows(book, name):
