@@ -285,6 +285,9 @@ def recipients_send_batch(*, notice_id: int, first_id: int, last_id: int) -> Bat
         return result
     backend = channels.backend_for(notice.channel)
     size = backend.batch_size
+    if notice.channel == Channel.SMS:
+        # A batch never larger than the limit, and sized to fill a window of it.
+        size = ratelimit.batch_size(settings.NOTIFICATIONS_SMS_RATE, size)
     in_range = Recipient.objects.filter(notice_id=notice_id, pk__gte=first_id, pk__lte=last_id)
     while True:
         if not Notice.objects.filter(pk=notice_id, state=NoticeState.SENDING).exists():
@@ -299,9 +302,9 @@ def recipients_send_batch(*, notice_id: int, first_id: int, last_id: int) -> Bat
         if notice.channel == Channel.SMS:
             ratelimit.acquire(
                 "sms",
-                rate=settings.NOTIFICATIONS_SMS_RATE,
-                capacity=max(size, 1),
+                limit=settings.NOTIFICATIONS_SMS_RATE,
                 wanted=len(ids),
+                margin=settings.NOTIFICATIONS_SMS_RATE_MARGIN_MS / 1000,
             )
         key = uuid.uuid4().hex
         now = timezone.now()
@@ -453,17 +456,14 @@ def recipients_sweep(*, now: datetime.datetime | None = None) -> list[tuple[int,
 
 def notice_post_to_wecom(*, notice_id: int) -> float | None:
     """Post the notice into its officers' group once; returns seconds to wait when the
-    robot's limit (20 a minute, a token bucket per robot shared by all workers) or a
+    robot's limit (20 a minute, a sliding window per robot shared by all workers) or a
     transient error says "later"."""
     notice = Notice.objects.select_related("wecom_bot", "sms_template").get(pk=notice_id)
     bot = notice.wecom_bot
     if bot is None or notice.wecom_state != WeComPostState.PENDING:
         return None
     wait = ratelimit.take(
-        f"wecom:{bot.pk}",
-        rate=channels.WECOM_RATE_PER_MINUTE / 60,
-        capacity=channels.WECOM_RATE_PER_MINUTE,
-        wanted=1,
+        f"wecom:{bot.pk}", limit=channels.WECOM_RATE_PER_MINUTE, per=60.0, wanted=1
     )
     if wait > 0:
         return wait
