@@ -579,7 +579,8 @@ def receipts_record(reports: list[dict]) -> int:
 
 def inbound_record(messages: list[dict]) -> int:
     """Replies in Alibaba's SmsUp format: a reply of TD, R or 退订 opts her out of SMS
-    (only SMS: e-mail and her other channels stay as they are)."""
+    (only SMS: e-mail and her other channels stay as they are), and her change history says
+    so, the reply being who made the change."""
     opted = 0
     for message in messages:
         content = str(message.get("content", "")).strip().upper()
@@ -588,11 +589,26 @@ def inbound_record(messages: list[dict]) -> int:
         mobile = normalize_mobile(str(message.get("phone_number", "")))
         members = Member.objects.filter(mobile=mobile, status=MemberStatus.CURRENT)
         for member in members:
-            _, created = OptOut.objects.get_or_create(
-                member=member,
-                channel=Channel.SMS,
-                defaults={"at": timezone.now(), "source": OptOutSource.SMS_REPLY},
-            )
+            now = timezone.now()
+            with transaction.atomic():
+                _, created = OptOut.objects.get_or_create(
+                    member=member,
+                    channel=Channel.SMS,
+                    defaults={"at": now, "source": OptOutSource.SMS_REPLY},
+                )
+                if created:
+                    change_record(
+                        target=member,
+                        by=None,
+                        action="opt_out_recorded",
+                        params={
+                            "channel": Channel.SMS,
+                            "method": OptOutSource.SMS_REPLY,
+                            "date": timezone.localdate(now),
+                            "actor": OptOutSource.SMS_REPLY,
+                            "reply": content,
+                        },
+                    )
             opted += int(created)
     return opted
 
