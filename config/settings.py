@@ -346,7 +346,7 @@ ALIYUN_SMS_ACCESS_KEY_SECRET = env_str("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
 ALIYUN_SMS_TIMEOUT_MS = env_int("ALIYUN_SMS_TIMEOUT_MS", 10_000)
 # The gateway's limit for all workers together: messages in any one second (a sliding-window
 # log in Redis, notifications.ratelimit). The window is longer by the margin, so that batches
-# whose way to the gateway (claim, HTTP) took different times still land within the limit.
+# whose way to the gateway (the HTTP call) took different times still land within the limit.
 NOTIFICATIONS_SMS_RATE = env_int("NOTIFICATIONS_SMS_RATE", 500)
 NOTIFICATIONS_SMS_RATE_MARGIN_MS = env_int("NOTIFICATIONS_SMS_RATE_MARGIN_MS", 100)
 # Recipients per task: a batch of hundreds, sent to the gateway 100 numbers a call.

@@ -10,9 +10,10 @@ of that length, wherever it starts, then holds at most `limit` messages: a windo
 several admissions lies inside the window ending at the last of them, which was checked
 when that one was admitted.
 
-The window may be a little longer than the provider's (`per`): between the admission and
-the gateway's receipt lie a database claim and an HTTP call, and two batches whose delays
-differ could otherwise land in one of the provider's seconds. Redis's clock is the one
+The window may be a little longer than the provider's (`per`, by `margin`): between the
+admission and the gateway's receipt lies an HTTP call (the sender claims its rows first and
+is admitted just before the call), and two batches whose calls took different times could
+otherwise land in one of the provider's seconds. Redis's clock is the one
 clock, so workers on different machines agree.
 """
 
@@ -109,12 +110,27 @@ def take(key: str, *, limit: int, wanted: int, per: float = 1.0, margin: float =
     return take_at(key, limit=limit, wanted=wanted, per=per, margin=margin)[1]
 
 
-def acquire(key: str, *, limit: int, wanted: int, per: float = 1.0, margin: float = 0.0) -> float:
-    """Wait until a batch of `wanted` is admitted; returns when (Redis's clock)."""
+def acquire(
+    key: str,
+    *,
+    limit: int,
+    wanted: int,
+    per: float = 1.0,
+    margin: float = 0.0,
+    within: float | None = None,
+) -> float | None:
+    """Wait until a batch of `wanted` is admitted; returns when (Redis's clock), or None
+    when it was not admitted `within` seconds (then nothing was taken)."""
+    deadline = None if within is None else time.monotonic() + within
     while True:
         at, wait = take_at(key, limit=limit, wanted=wanted, per=per, margin=margin)
         if wait <= 0:
             return at
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            wait = min(wait, left + 0.001)
         time.sleep(min(wait, 5.0))
 
 

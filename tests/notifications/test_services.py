@@ -2,6 +2,7 @@
 Alibaba's protocol through the official SDK)."""
 
 import datetime
+import time
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -253,6 +254,38 @@ def test_sweep_asks_the_gateway_before_sending_again(district, chair_a, template
     assert counts == {reached.address: 1, lost.address: 1}
     notice.refresh_from_db()
     assert notice.state == NoticeState.DONE
+
+
+def test_rows_the_limit_does_not_admit_in_time_go_back_to_pending_then_out_once(
+    district, chair_a, template, gateway, settings, monkeypatch
+):
+    # Claimed rows wait "sending" for the limit; a wait longer than a third of the sweep's
+    # timeout gives them back (the sweep would take them for a dead worker's), and they go
+    # out when the limit admits them, once, their attempts not counting the wait.
+    settings.NOTIFICATIONS_SMS_RATE = 10
+    settings.NOTIFICATIONS_SMS_RATE_MARGIN_MS = 500  # a window of 1.5 s
+    settings.NOTIFICATIONS_SENDING_TIMEOUT = 1
+    settings.ALIYUN_SMS_TIMEOUT_MS = 1000  # the sweep's timeout: 3 s; the wait at most 1 s
+    members = market_members(district.market_a, 3)
+    notice = schedule(chair_a, district.market_a, template)
+    answers = []
+    acquire = ratelimit.acquire
+
+    def acquire_and_note(*args, **kwargs):
+        answers.append(acquire(*args, **kwargs))
+        return answers[-1]
+
+    monkeypatch.setattr(ratelimit, "acquire", acquire_and_note)
+    acquire("sms", limit=10, wanted=10, margin=0.5)  # a full window, just now
+    filled = time.monotonic()
+    send_all(notice)
+    assert answers[0] is None and answers[-1] is not None
+    assert time.monotonic() - filled > 1.4
+    assert notice.state == NoticeState.DONE
+    assert sorted(m["phone"] for m in gateway.messages()) == sorted(
+        [m.mobile for m in members] + [district.member_a.mobile]
+    )
+    assert set(Recipient.objects.filter(notice=notice).values_list("attempts", flat=True)) == {1}
 
 
 def test_recipient_over_the_daily_cap_is_reported(district, chair_a, template, gateway):
