@@ -122,6 +122,7 @@ class GatewayState:
                 "duplicates": {p: n for p, n in counts.items() if n > 1},
                 "max_per_second": max(self.per_second.values(), default=0),
                 "max_in_any_second": max_in_window(self.arrivals, 1.0),
+                "arrivals": sorted(self.arrivals),
                 "first": min((m["at"] for m in self.messages), default=None),
                 "last": max((m["at"] for m in self.messages), default=None),
                 "busy_seconds": len(seconds),
