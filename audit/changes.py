@@ -38,5 +38,20 @@ def render(action: str, params: Params | None, legacy: str = "") -> str:
     return legacy or action
 
 
+_actors: dict[str, Promise | str] = {}
+
+
+def register_actor(name: str, label: Promise | str) -> None:
+    """Who made a change that no user made (an SMS reply, say): the record keeps the name
+    in its parameters as "actor" and reads as this label."""
+    _actors[name] = label
+
+
+def actor(params: Params | None) -> str:
+    """The label of the record's non-user actor, in the reader's language, or ""."""
+    name = (params or {}).get("actor")
+    return str(_actors.get(name, name or ""))
+
+
 def registered_actions() -> frozenset[str]:
     return frozenset(_renderers)

@@ -128,3 +128,8 @@ class ChangeRecord(models.Model):
     def text(self) -> str:
         """The sentence of this change, in the language of whoever reads it."""
         return changes.render(self.action, self.params, self.summary)
+
+    @property
+    def who(self) -> str:
+        """Who made it: the user, or what made it without one (an SMS reply)."""
+        return self.username or changes.actor(self.params)

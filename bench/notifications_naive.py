@@ -15,7 +15,12 @@ def naive_send(recipient_id: int) -> None:
     row = Recipient.objects.select_related("notice__sms_template__signature").get(pk=recipient_id)
     if row.state != RecipientState.PENDING:
         return
-    ratelimit.acquire("sms", rate=settings.NOTIFICATIONS_SMS_RATE, capacity=100, wanted=1)
+    ratelimit.acquire(
+        "sms",
+        limit=settings.NOTIFICATIONS_SMS_RATE,
+        wanted=1,
+        margin=settings.NOTIFICATIONS_SMS_RATE_MARGIN_MS / 1000,
+    )
     template = row.notice.sms_template
     outcome = channels.sms_backend().send(
         channels.Batch(

@@ -16,6 +16,10 @@ class NotificationsConfig(AppConfig):
         changes.register("consent_recorded", _consent_sentence)
         changes.register("opt_out_recorded", _opt_out_sentence)
 
+        from notifications.models import OptOutSource
+
+        changes.register_actor(OptOutSource.SMS_REPLY, OptOutSource.SMS_REPLY.label)
+
 
 def _labels(params) -> dict:
     from notifications.models import Channel, ConsentMethod, OptOutSource

@@ -104,6 +104,12 @@ class AliyunSmsBackend:
     batch_size = 100  # SendBatchSms takes at most 100 numbers a call
 
     def __init__(self):
+        # Imported here, not in the first send: a send follows its admission by the global
+        # limit at once (notifications.ratelimit), and a slow first call would push it into
+        # the next batches' second at the gateway.
+        import alibabacloud_dysmsapi20170525.models  # noqa: F401
+        import alibabacloud_tea_openapi.exceptions  # noqa: F401
+        import darabonba.runtime  # noqa: F401
         from alibabacloud_dysmsapi20170525.client import Client
         from alibabacloud_tea_openapi import utils_models
 

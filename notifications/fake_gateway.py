@@ -37,7 +37,8 @@ class GatewayState:
             self.messages: list[dict] = []  # every accepted message
             self.by_phone: dict[str, list[dict]] = defaultdict(list)
             self.calls = 0
-            self.per_second: Counter = Counter()
+            self.per_second: Counter = Counter()  # messages per calendar second
+            self.arrivals: list[tuple[float, int]] = []  # (when, how many) per call taken
             self.mode = "ok"  # ok | fail | throttle | reject
             self.mode_count = 0  # how many calls the mode lasts (0: until changed)
             self.delay = 0.0  # before taking a batch
@@ -90,6 +91,7 @@ class GatewayState:
                 self.messages.append(entry)
                 self.by_phone[phone].append(entry)
             self.per_second[int(now)] += len(phones)
+            self.arrivals.append((now, len(phones)))
         if self.callback_url and self.receipts_on:
             for phone in phones:
                 self.receipts.put(
@@ -111,13 +113,16 @@ class GatewayState:
         with self.lock:
             counts = Counter(m["phone"] for m in self.messages)
             seconds = sorted(self.per_second)
-            # The most messages in any one second, and the mean over the busy span.
+            # The most messages in any one calendar second, and in any one second wherever it
+            # starts (sliding: what a provider counting from any moment would see).
             return {
                 "calls": self.calls,
                 "messages": len(self.messages),
                 "phones": len(counts),
                 "duplicates": {p: n for p, n in counts.items() if n > 1},
                 "max_per_second": max(self.per_second.values(), default=0),
+                "max_in_any_second": max_in_window(self.arrivals, 1.0),
+                "arrivals": sorted(self.arrivals),
                 "first": min((m["at"] for m in self.messages), default=None),
                 "last": max((m["at"] for m in self.messages), default=None),
                 "busy_seconds": len(seconds),
@@ -125,6 +130,21 @@ class GatewayState:
 
     def sign(self, body: bytes) -> str:
         return hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def max_in_window(arrivals: list[tuple[float, int]], window: float) -> int:
+    """The most messages received within any `window` seconds ([t, t + window) for any t):
+    such a window holding several arrivals starts, at the latest, at the first of them."""
+    arrivals = sorted(arrivals)
+    best = inside = 0
+    first = 0
+    for at, count in arrivals:
+        inside += count
+        while arrivals[first][0] <= at - window:
+            inside -= arrivals[first][1]
+            first += 1
+        best = max(best, inside)
+    return best
 
 
 def _receipt_pusher(state: GatewayState) -> None:

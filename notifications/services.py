@@ -285,6 +285,9 @@ def recipients_send_batch(*, notice_id: int, first_id: int, last_id: int) -> Bat
         return result
     backend = channels.backend_for(notice.channel)
     size = backend.batch_size
+    if notice.channel == Channel.SMS:
+        # A batch never larger than the limit, and sized to fill a window of it.
+        size = ratelimit.batch_size(settings.NOTIFICATIONS_SMS_RATE, size)
     in_range = Recipient.objects.filter(notice_id=notice_id, pk__gte=first_id, pk__lte=last_id)
     while True:
         if not Notice.objects.filter(pk=notice_id, state=NoticeState.SENDING).exists():
@@ -296,13 +299,6 @@ def recipients_send_batch(*, notice_id: int, first_id: int, last_id: int) -> Bat
         )
         if not ids:
             break
-        if notice.channel == Channel.SMS:
-            ratelimit.acquire(
-                "sms",
-                rate=settings.NOTIFICATIONS_SMS_RATE,
-                capacity=max(size, 1),
-                wanted=len(ids),
-            )
         key = uuid.uuid4().hex
         now = timezone.now()
         Recipient.objects.filter(pk__in=ids, state=RecipientState.PENDING).update(
@@ -330,6 +326,8 @@ def recipients_send_batch(*, notice_id: int, first_id: int, last_id: int) -> Bat
             template_code=notice.sms_template.code if notice.sms_template else "",
             signature=notice.sms_template.signature.name if notice.sms_template else "",
         )
+        if notice.channel == Channel.SMS and not _admitted_by_the_limit(mine, len(rows)):
+            continue
         outcome = backend.send(batch)
         now = timezone.now()
         if outcome.kind == channels.ACCEPTED:
@@ -361,6 +359,31 @@ def recipients_send_batch(*, notice_id: int, first_id: int, last_id: int) -> Bat
         # UNKNOWN: the rows stay "sending"; the sweep asks the gateway before anything else.
     notice_finish_if_done(notice_id=notice_id)
     return result
+
+
+def _admitted_by_the_limit(mine, count: int) -> bool:
+    """Wait for the global SMS limit to admit the claimed rows, as late as possible: what lies
+    between the admission and the gateway's receipt (only the HTTP call now) is what can
+    push two batches into one of the provider's seconds. The rows wait "sending", so the
+    wait is bounded well inside the sweep's timeout and the rows are touched once admitted
+    (the timeout then counts from the send, as before); not admitted in time, they go back
+    to pending, as if never claimed."""
+    admitted = ratelimit.acquire(
+        "sms",
+        limit=settings.NOTIFICATIONS_SMS_RATE,
+        wanted=count,
+        margin=settings.NOTIFICATIONS_SMS_RATE_MARGIN_MS / 1000,
+        within=sending_timeout() / 3,
+    )
+    if admitted is not None and mine.update(updated_at=timezone.now()) == count:
+        return True
+    mine.update(
+        state=RecipientState.PENDING,
+        send_key="",
+        attempts=F("attempts") - 1,
+        updated_at=timezone.now(),
+    )
+    return False
 
 
 def _valid_mobile(address: str) -> bool:
@@ -453,17 +476,14 @@ def recipients_sweep(*, now: datetime.datetime | None = None) -> list[tuple[int,
 
 def notice_post_to_wecom(*, notice_id: int) -> float | None:
     """Post the notice into its officers' group once; returns seconds to wait when the
-    robot's limit (20 a minute, a token bucket per robot shared by all workers) or a
+    robot's limit (20 a minute, a sliding window per robot shared by all workers) or a
     transient error says "later"."""
     notice = Notice.objects.select_related("wecom_bot", "sms_template").get(pk=notice_id)
     bot = notice.wecom_bot
     if bot is None or notice.wecom_state != WeComPostState.PENDING:
         return None
     wait = ratelimit.take(
-        f"wecom:{bot.pk}",
-        rate=channels.WECOM_RATE_PER_MINUTE / 60,
-        capacity=channels.WECOM_RATE_PER_MINUTE,
-        wanted=1,
+        f"wecom:{bot.pk}", limit=channels.WECOM_RATE_PER_MINUTE, per=60.0, wanted=1
     )
     if wait > 0:
         return wait
@@ -579,7 +599,8 @@ def receipts_record(reports: list[dict]) -> int:
 
 def inbound_record(messages: list[dict]) -> int:
     """Replies in Alibaba's SmsUp format: a reply of TD, R or 退订 opts her out of SMS
-    (only SMS: e-mail and her other channels stay as they are)."""
+    (only SMS: e-mail and her other channels stay as they are), and her change history says
+    so, the reply being who made the change."""
     opted = 0
     for message in messages:
         content = str(message.get("content", "")).strip().upper()
@@ -588,11 +609,26 @@ def inbound_record(messages: list[dict]) -> int:
         mobile = normalize_mobile(str(message.get("phone_number", "")))
         members = Member.objects.filter(mobile=mobile, status=MemberStatus.CURRENT)
         for member in members:
-            _, created = OptOut.objects.get_or_create(
-                member=member,
-                channel=Channel.SMS,
-                defaults={"at": timezone.now(), "source": OptOutSource.SMS_REPLY},
-            )
+            now = timezone.now()
+            with transaction.atomic():
+                _, created = OptOut.objects.get_or_create(
+                    member=member,
+                    channel=Channel.SMS,
+                    defaults={"at": now, "source": OptOutSource.SMS_REPLY},
+                )
+                if created:
+                    change_record(
+                        target=member,
+                        by=None,
+                        action="opt_out_recorded",
+                        params={
+                            "channel": Channel.SMS,
+                            "method": OptOutSource.SMS_REPLY,
+                            "date": timezone.localdate(now),
+                            "actor": OptOutSource.SMS_REPLY,
+                            "reply": content,
+                        },
+                    )
             opted += int(created)
     return opted
 

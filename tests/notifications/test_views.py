@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import ChangeRecord
 from config.celery import app as celery_app
 from notifications import services
 from notifications.models import (
@@ -178,6 +179,26 @@ def test_reply_td_r_or_unsubscribe_opts_out_of_sms_only(district, settings, repl
     assert list(OptOut.objects.values_list("member", "channel")) == [
         (district.member_a.pk, Channel.SMS)
     ]
+
+
+def test_an_sms_reply_opt_out_is_in_her_change_history(district, settings, chair_a, client_for):
+    # Like an opt-out recorded on her consent panel: who (the SMS reply), what (SMS), when.
+    settings.NOTIFICATIONS_CALLBACK_SECRET = SECRET
+    member = district.member_a
+    message = [{"phone_number": member.mobile, "content": "退订"}]
+    _signed(Client(), reverse("sms_inbound"), message)
+    _signed(Client(), reverse("sms_inbound"), message)  # again: nothing new to record
+    (record,) = ChangeRecord.objects.filter(object_type="members.member", object_id=str(member.pk))
+    assert record.action == "opt_out_recorded"
+    assert record.user is None and record.username == ""
+    assert record.params["channel"] == "sms" and record.params["method"] == "sms_reply"
+    assert record.params["actor"] == "sms_reply" and record.params["reply"] == "退订"
+    assert record.params["date"] == str(timezone.localdate())
+    assert record.at >= OptOut.objects.get(member=member).at
+    page = client_for(chair_a).get(reverse("member_detail", args=[member.pk]))
+    html = page.content.decode()
+    assert '<span class="who">短信回复（TD / R / 退订）</span>' in html
+    assert f"已退订短信：短信回复（TD / R / 退订），{timezone.localdate()}" in html
 
 
 def test_an_ordinary_reply_opts_nobody_out(district, settings):
