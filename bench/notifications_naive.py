@@ -15,21 +15,24 @@ def naive_send(recipient_id: int) -> None:
     row = Recipient.objects.select_related("notice__sms_template__signature").get(pk=recipient_id)
     if row.state != RecipientState.PENDING:
         return
-    ratelimit.acquire(
+    admission = ratelimit.acquire(
         "sms",
         limit=settings.NOTIFICATIONS_SMS_RATE,
         wanted=1,
-        margin=settings.NOTIFICATIONS_SMS_RATE_MARGIN_MS / 1000,
+        hold=settings.ALIYUN_SMS_TIMEOUT_MS / 1000 + 1.0,
     )
     template = row.notice.sms_template
-    outcome = channels.sms_backend().send(
-        channels.Batch(
-            send_key=f"naive-{row.pk}",
-            messages=[channels.Message(row.pk, row.address, "", {"name": row.name})],
-            template_code=template.code,
-            signature=template.signature.name,
+    try:
+        outcome = channels.sms_backend().send(
+            channels.Batch(
+                send_key=f"naive-{row.pk}",
+                messages=[channels.Message(row.pk, row.address, "", {"name": row.name})],
+                template_code=template.code,
+                signature=template.signature.name,
+            )
         )
-    )
+    finally:
+        admission.release()
     if outcome.kind == channels.ACCEPTED:
         Recipient.objects.filter(pk=row.pk).update(
             state=RecipientState.SENT, sent_at=timezone.now(), updated_at=timezone.now()

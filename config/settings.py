@@ -344,11 +344,10 @@ ALIYUN_SMS_PROTOCOL = env_str("ALIYUN_SMS_PROTOCOL", "HTTPS")
 ALIYUN_SMS_ACCESS_KEY_ID = env_str("ALIYUN_SMS_ACCESS_KEY_ID", "")
 ALIYUN_SMS_ACCESS_KEY_SECRET = env_str("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
 ALIYUN_SMS_TIMEOUT_MS = env_int("ALIYUN_SMS_TIMEOUT_MS", 10_000)
-# The gateway's limit for all workers together: messages in any one second (a sliding-window
-# log in Redis, notifications.ratelimit). The window is longer by the margin, so that batches
-# whose way to the gateway (the HTTP call) took different times still land within the limit.
+# The gateway's limit for all workers together: messages it receives in any one second (a
+# log in Redis, notifications.ratelimit: a batch holds its share from admission until a
+# second after its call returned, so the calls' varying times cannot crowd one second).
 NOTIFICATIONS_SMS_RATE = env_int("NOTIFICATIONS_SMS_RATE", 500)
-NOTIFICATIONS_SMS_RATE_MARGIN_MS = env_int("NOTIFICATIONS_SMS_RATE_MARGIN_MS", 100)
 # Recipients per task: a batch of hundreds, sent to the gateway 100 numbers a call.
 NOTIFICATIONS_TASK_BATCH = env_int("NOTIFICATIONS_TASK_BATCH", 500)
 # A row still "sending" after this many seconds is checked with the gateway and re-queued.

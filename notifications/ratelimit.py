@@ -1,113 +1,162 @@
-"""One rate limit for a gateway, shared by every worker: a sliding-window log in Redis.
+"""One rate limit for a gateway, shared by every worker: a log of admissions in Redis.
 
 Celery's own rate_limit is per worker, so two workers would send twice the provider's
 limit. A token bucket is not enough either: a worker takes a whole batch (up to 100
 numbers) at once, and a bucket that refills at the limit and holds a batch lets one second
-see the limit plus a batch (400 messages at a 300/s limit). So the log keeps every
-admission of the last window (its time and how many messages it admitted) and admits a
-batch only if the window ending now, with the batch, stays within the limit. Every window
-of that length, wherever it starts, then holds at most `limit` messages: a window holding
-several admissions lies inside the window ending at the last of them, which was checked
-when that one was admitted.
+see the limit plus a batch (400 messages at a 300/s limit). Nor is a window counted from
+the admissions: the provider counts what it *receives*, and between our admission and its
+receipt lies an HTTP call of varying length, so two batches admitted more than a second
+apart can arrive within one.
 
-The window may be a little longer than the provider's (`per`, by `margin`): between the
-admission and the gateway's receipt lies an HTTP call (the sender claims its rows first and
-is admitted just before the call), and two batches whose calls took different times could
-otherwise land in one of the provider's seconds. Redis's clock is the one
-clock, so workers on different machines agree.
+So an admitted batch holds its share of the limit from its admission until one window
+(`per`) after its call has returned (`release`): the provider received it somewhere in
+between. A batch is admitted only if the shares held now, with it, stay within the limit.
+Any two batches that arrive within one window were then both held when the later of them
+was admitted — it was admitted before it arrived, less than a window after the other
+arrived, so before the other's hold ended — and every window of arrivals holds at most
+`limit` messages, whatever the calls' times. A worker that dies mid-call never releases:
+its share ends `hold` seconds after its admission (the call's timeout and a window).
+Redis's clock is the one clock, so workers on different machines agree.
 """
 
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 
-# KEYS[1]: the log (a sorted set: member "<id>:<count>", score the admission time).
-# ARGV: limit, window (seconds), wanted, id. Returns {admitted, seconds, microseconds, wait}:
-# admitted is 0 or wanted (a batch is admitted whole); wait (a string) how long to wait
-# before asking again when nothing was admitted.
-_SCRIPT = """
+# KEYS[1]: the log, a sorted set: member "<id>:<count>:<f|d>" (f: its call is in flight,
+# d: done), score the moment its share ends. ARGV: limit, wanted, id, hold.
+# Returns {admitted (0 or wanted: a batch is admitted whole), seconds, microseconds, wait}.
+_TAKE = """
 local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local wanted = tonumber(ARGV[3])
+local wanted = tonumber(ARGV[2])
+local hold = tonumber(ARGV[4])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local entries = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
 local used = 0
 for i = 1, #entries, 2 do
-  used = used + tonumber(string.match(entries[i], ':(%d+)$'))
+  used = used + tonumber(string.match(entries[i], ':(%d+):'))
 end
 if used + wanted <= limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. wanted)
-  redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
+  redis.call('ZADD', KEYS[1], now + hold, ARGV[3] .. ':' .. wanted .. ':f')
+  redis.call('PEXPIRE', KEYS[1], math.ceil(hold * 1000) + 1000)
   return {wanted, tonumber(clock[1]), tonumber(clock[2]), '0'}
 end
--- Wait until the oldest admissions have left the window and the batch fits.
-local wait = window
+-- The shares end soonest first (done ones before those still in flight): wait until
+-- enough have ended for the batch to fit; behind a call in flight, ask again soon.
+local wait = hold
 for i = 1, #entries, 2 do
-  used = used - tonumber(string.match(entries[i], ':(%d+)$'))
+  used = used - tonumber(string.match(entries[i], ':(%d+):'))
+  if string.sub(entries[i], -1) == 'f' then
+    wait = 0.01
+    break
+  end
   if used + wanted <= limit then
-    wait = tonumber(entries[i + 1]) + window - now
+    wait = tonumber(entries[i + 1]) - now
     break
   end
 end
 return {0, tonumber(clock[1]), tonumber(clock[2]), string.format('%.6f', wait)}
 """
 
+# KEYS[1]: the log. ARGV: id, count, per. The call has returned: the share ends a window
+# from now. Returns 0 when the share had already ended (a call longer than its hold).
+_RELEASE = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local entry = ARGV[1] .. ':' .. ARGV[2]
+if redis.call('ZREM', KEYS[1], entry .. ':f') == 0 then
+  return 0
+end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), entry .. ':d')
+return 1
+"""
+
 _local_lock = threading.Lock()
-_local_logs: dict[str, list[tuple[float, int]]] = {}
+# Without Redis: key → {id: [ends at, count, in flight]}.
+_local_logs: dict[str, dict[str, list]] = {}
 _redis_client = None
-_script = None
+_scripts = None
 
 
 def _redis():
-    global _redis_client, _script
+    global _redis_client, _scripts
     if _redis_client is None:
         import redis
 
         _redis_client = redis.Redis.from_url(settings.REDIS_URL)
-        _script = _redis_client.register_script(_SCRIPT)
-    return _script
+        _scripts = (
+            _redis_client.register_script(_TAKE),
+            _redis_client.register_script(_RELEASE),
+        )
+    return _scripts
 
 
-def _take_local(key: str, limit: int, window: float, wanted: int) -> tuple[float, float]:
+@dataclass(frozen=True)
+class Admission:
+    """A batch's share of the limit: release it when the gateway call has returned."""
+
+    key: str
+    id: str
+    count: int
+    per: float
+    at: float  # when it was admitted (Redis's clock)
+
+    def release(self) -> None:
+        if not settings.REDIS_URL:
+            with _local_lock:
+                entry = _local_logs.get(self.key, {}).get(self.id)
+                if entry is not None and entry[2]:
+                    entry[0], entry[2] = time.time() + self.per, False
+            return
+        _redis()[1](keys=[self.key], args=[self.id, self.count, self.per])
+
+
+def _take_local(key: str, limit: int, wanted: int, entry_id: str, hold: float):
     # Without Redis (development, tasks inline) there is one process: the log in memory.
     with _local_lock:
         now = time.time()
-        log = [(at, n) for at, n in _local_logs.get(key, []) if at > now - window]
+        log = {i: e for i, e in _local_logs.get(key, {}).items() if e[0] > now}
         _local_logs[key] = log
-        used = sum(n for _at, n in log)
+        used = sum(e[1] for e in log.values())
         if used + wanted <= limit:
-            log.append((now, wanted))
+            log[entry_id] = [now + hold, wanted, True]
             return now, 0.0
-        for at, n in log:
-            used -= n
+        for ends, count, in_flight in sorted(log.values(), key=lambda e: (e[2], e[0])):
+            used -= count
+            if in_flight:
+                return now, 0.01
             if used + wanted <= limit:
-                return now, at + window - now
-        return now, window
+                return now, ends - now
+        return now, hold
 
 
-def take_at(key: str, *, limit: int, wanted: int, per: float = 1.0, margin: float = 0.0):
-    """Admit a batch of `wanted` messages now, whole, if the last `per + margin` seconds
-    plus the batch stay within `limit`. Returns (admitted at, seconds to wait): the wait is
-    0 when admitted, else how long before asking again (nothing was taken)."""
+def take(
+    key: str, *, limit: int, wanted: int, per: float = 1.0, hold: float | None = None
+) -> tuple[Admission | None, float]:
+    """Admit a batch of `wanted` messages now, whole, if the shares held now and it stay
+    within `limit` per `per` seconds. Returns (the admission, 0) or (None, seconds to wait
+    before asking again; nothing was taken). `hold`: how long an admission that is never
+    released holds its share (at least `per`; the call's timeout and `per`)."""
     if not 1 <= wanted <= limit:
         raise ValueError(f"a batch of {wanted} can never fit a limit of {limit}")
-    window = per + margin
+    hold = max(per, hold if hold is not None else 2 * per)
+    key = f"lusong:ratelimit:{key}"
+    entry_id = uuid.uuid4().hex
     if not settings.REDIS_URL:
-        return _take_local(key, limit, window, wanted)
-    admitted, seconds, micros, wait = _redis()(
-        keys=[f"lusong:ratelimit:{key}"], args=[limit, window, wanted, uuid.uuid4().hex]
-    )
-    return int(seconds) + int(micros) / 1_000_000, (0.0 if admitted else float(wait))
-
-
-def take(key: str, *, limit: int, wanted: int, per: float = 1.0, margin: float = 0.0) -> float:
-    """Admit `wanted` now (returns 0) or say how many seconds to wait before asking again
-    (takes nothing)."""
-    return take_at(key, limit=limit, wanted=wanted, per=per, margin=margin)[1]
+        at, wait = _take_local(key, limit, wanted, entry_id, hold)
+    else:
+        admitted, seconds, micros, answer = _redis()[0](
+            keys=[key], args=[limit, wanted, entry_id, hold]
+        )
+        at, wait = int(seconds) + int(micros) / 1_000_000, (0.0 if admitted else float(answer))
+    if wait > 0:
+        return None, wait
+    return Admission(key=key, id=entry_id, count=wanted, per=per, at=at), 0.0
 
 
 def acquire(
@@ -116,16 +165,16 @@ def acquire(
     limit: int,
     wanted: int,
     per: float = 1.0,
-    margin: float = 0.0,
+    hold: float | None = None,
     within: float | None = None,
-) -> float | None:
-    """Wait until a batch of `wanted` is admitted; returns when (Redis's clock), or None
-    when it was not admitted `within` seconds (then nothing was taken)."""
+) -> Admission | None:
+    """Wait until a batch of `wanted` is admitted and return the admission, or None when it
+    was not admitted `within` seconds (then nothing was taken)."""
     deadline = None if within is None else time.monotonic() + within
     while True:
-        at, wait = take_at(key, limit=limit, wanted=wanted, per=per, margin=margin)
-        if wait <= 0:
-            return at
+        admission, wait = take(key, limit=limit, wanted=wanted, per=per, hold=hold)
+        if admission is not None:
+            return admission
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:

@@ -326,9 +326,16 @@ def recipients_send_batch(*, notice_id: int, first_id: int, last_id: int) -> Bat
             template_code=notice.sms_template.code if notice.sms_template else "",
             signature=notice.sms_template.signature.name if notice.sms_template else "",
         )
-        if notice.channel == Channel.SMS and not _admitted_by_the_limit(mine, len(rows)):
-            continue
-        outcome = backend.send(batch)
+        admission = None
+        if notice.channel == Channel.SMS:
+            admission = _admitted_by_the_limit(mine, len(rows))
+            if admission is None:
+                continue
+        try:
+            outcome = backend.send(batch)
+        finally:
+            if admission is not None:
+                admission.release()  # the gateway has it: its share ends a second from now
         now = timezone.now()
         if outcome.kind == channels.ACCEPTED:
             result.sent += mine.update(
@@ -361,29 +368,29 @@ def recipients_send_batch(*, notice_id: int, first_id: int, last_id: int) -> Bat
     return result
 
 
-def _admitted_by_the_limit(mine, count: int) -> bool:
-    """Wait for the global SMS limit to admit the claimed rows, as late as possible: what lies
-    between the admission and the gateway's receipt (only the HTTP call now) is what can
-    push two batches into one of the provider's seconds. The rows wait "sending", so the
-    wait is bounded well inside the sweep's timeout and the rows are touched once admitted
-    (the timeout then counts from the send, as before); not admitted in time, they go back
-    to pending, as if never claimed."""
-    admitted = ratelimit.acquire(
+def _admitted_by_the_limit(mine, count: int) -> ratelimit.Admission | None:
+    """Wait for the global SMS limit to admit the claimed rows. The rows wait "sending", so
+    the wait is bounded well inside the sweep's timeout and the rows are touched once
+    admitted (the timeout then counts from the send, as before); not admitted in time, they
+    go back to pending, as if never claimed."""
+    admission = ratelimit.acquire(
         "sms",
         limit=settings.NOTIFICATIONS_SMS_RATE,
         wanted=count,
-        margin=settings.NOTIFICATIONS_SMS_RATE_MARGIN_MS / 1000,
+        hold=settings.ALIYUN_SMS_TIMEOUT_MS / 1000 + 1.0,
         within=sending_timeout() / 3,
     )
-    if admitted is not None and mine.update(updated_at=timezone.now()) == count:
-        return True
+    if admission is not None:
+        if mine.update(updated_at=timezone.now()) == count:
+            return admission
+        admission.release()
     mine.update(
         state=RecipientState.PENDING,
         send_key="",
         attempts=F("attempts") - 1,
         updated_at=timezone.now(),
     )
-    return False
+    return None
 
 
 def _valid_mobile(address: str) -> bool:
@@ -482,21 +489,24 @@ def notice_post_to_wecom(*, notice_id: int) -> float | None:
     bot = notice.wecom_bot
     if bot is None or notice.wecom_state != WeComPostState.PENDING:
         return None
-    wait = ratelimit.take(
-        f"wecom:{bot.pk}", limit=channels.WECOM_RATE_PER_MINUTE, per=60.0, wanted=1
+    admission, wait = ratelimit.take(
+        f"wecom:{bot.pk}", limit=channels.WECOM_RATE_PER_MINUTE, per=60.0, hold=90.0, wanted=1
     )
-    if wait > 0:
+    if admission is None:
         return wait
-    claimed = Notice.objects.filter(pk=notice_id, wecom_state=WeComPostState.PENDING).update(
-        wecom_state=WeComPostState.POSTING
-    )
-    if not claimed:
-        return None
-    body = notice.sms_template.body if notice.sms_template else notice.body
-    text = f"**{notice.title}**\n" + rules.render(
-        body, name="各位", market=notice.organization.name, time=notice.event_time
-    )
-    outcome = channels.wecom_post(webhook_url=bot.webhook_url, text=text)
+    try:
+        claimed = Notice.objects.filter(pk=notice_id, wecom_state=WeComPostState.PENDING).update(
+            wecom_state=WeComPostState.POSTING
+        )
+        if not claimed:
+            return None
+        body = notice.sms_template.body if notice.sms_template else notice.body
+        text = f"**{notice.title}**\n" + rules.render(
+            body, name="各位", market=notice.organization.name, time=notice.event_time
+        )
+        outcome = channels.wecom_post(webhook_url=bot.webhook_url, text=text)
+    finally:
+        admission.release()
     if outcome.kind == channels.ACCEPTED:
         Notice.objects.filter(pk=notice_id).update(wecom_state=WeComPostState.POSTED)
         return None

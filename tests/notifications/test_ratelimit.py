@@ -27,7 +27,7 @@ def redis_url(settings):
     return url
 
 
-def _run_takers(*, limit, margin, sizes_per_taker, seconds):
+def _run_takers(*, limit, sizes_per_taker, seconds, slow=0.3):
     # Separate processes (spawned: each its own Redis connection), as Celery workers are.
     key = f"test:{uuid.uuid4().hex}"
     context = multiprocessing.get_context("spawn")
@@ -35,50 +35,59 @@ def _run_takers(*, limit, margin, sizes_per_taker, seconds):
     start_at = time.time() + 5  # once every process has started
     until = start_at + seconds
     takers = [
-        context.Process(target=take_batches, args=(key, limit, margin, sizes, start_at, until, out))
+        context.Process(target=take_batches, args=(key, limit, sizes, start_at, until, slow, out))
         for sizes in sizes_per_taker
     ]
     for taker in takers:
         taker.start()
-    admitted = [entry for _taker in takers for entry in out.get(timeout=seconds + 60)]
+    batches = [entry for _taker in takers for entry in out.get(timeout=seconds + 60)]
     for taker in takers:
         taker.join(timeout=10)
-    assert all(at >= start_at - 0.01 for at, _n in admitted)
-    return sorted(admitted)
+    assert all(at >= start_at - 0.01 for at, _received, _n in batches)
+    return sorted(batches)
 
 
-def test_concurrent_takers_never_exceed_the_limit_in_any_second(redis_url, settings):
+def test_concurrent_senders_never_get_more_than_the_limit_into_any_second(redis_url):
     # Four processes, as four Celery workers would, with whole batches of 100 (SendBatchSms)
-    # and smaller ones, against a limit of 300 a second; no margin, so the limit itself.
-    admitted = _run_takers(
-        limit=300, margin=0.0, sizes_per_taker=[[100], [100], [100, 40], [60, 100]], seconds=4
+    # and smaller ones, against a limit of 300 a second, their calls taking 0–300 ms: what
+    # the gateway receives in any one second, [t, t + 1) for every t, stays within the
+    # limit. (The token bucket this replaces let 400 through, and a window counted from the
+    # admissions alone let a slow call's batch land in the next batches' second.)
+    batches = _run_takers(
+        limit=300, sizes_per_taker=[[100], [100], [100, 40], [60, 100]], seconds=4
     )
-    # Any one second: [t, t + 1) for every t (measured from the admission times, Redis's
-    # clock). The token bucket this replaces let 400 through: a full bucket of 100 and 300
-    # refilled within the second.
-    assert max_in_window(admitted, 1.0) <= 300
-    # ... and the limit is used: the first three whole seconds took close to 900.
-    first = admitted[0][0]
-    in_three_seconds = sum(n for at, n in admitted if at < first + 3.0)
-    assert in_three_seconds >= 0.85 * 900, in_three_seconds
+    received = [(at, n) for _admitted, at, n in batches]
+    assert max_in_window(received, 1.0) <= 300
+    # ... and the limit is used: the first three seconds took close to 900.
+    first = batches[0][0]
+    in_three_seconds = sum(n for at, _received, n in batches if at < first + 3.0)
+    assert in_three_seconds >= 0.8 * 900, in_three_seconds
 
 
-def test_the_margin_widens_the_window(redis_url):
-    admitted = _run_takers(limit=200, margin=0.25, sizes_per_taker=[[100], [100], [50]], seconds=3)
-    assert max_in_window(admitted, 1.25) <= 200
+def test_a_batch_whose_sender_died_holds_its_share_only_until_its_hold(redis_url):
+    key = f"test:{uuid.uuid4().hex}"
+    admission, _wait = ratelimit.take(key, limit=100, wanted=100, hold=1.5)
+    assert admission is not None  # and never released: its worker died mid-call
+    _none, wait = ratelimit.take(key, limit=100, wanted=1, hold=1.5)
+    assert _none is None and 0 < wait <= 0.05  # in flight: asked again soon
+    started = time.monotonic()
+    assert ratelimit.acquire(key, limit=100, wanted=1, hold=1.5, within=3) is not None
+    assert 1.3 < time.monotonic() - started < 2.5
 
 
 def test_after_a_quiet_spell_a_burst_is_held_to_the_limit(redis_url):
     key = f"test:{uuid.uuid4().hex}"
-    waits = [ratelimit.take(key, limit=300, wanted=100) for _ in range(4)]
-    assert waits[:3] == [0.0, 0.0, 0.0]
-    # The fourth batch waits until the first has left the window: about a second.
-    assert 0.8 < waits[3] <= 1.0
+    admissions = [ratelimit.take(key, limit=300, wanted=100)[0] for _ in range(3)]
+    for admission in admissions:
+        admission.release()  # their calls returned at once
+    _none, wait = ratelimit.take(key, limit=300, wanted=100)
+    # The fourth batch waits until the first's share has ended: about a second.
+    assert _none is None and 0.8 < wait <= 1.0
     # A batch that fits what is left goes at once; one that does not, waits.
     other = f"test:{uuid.uuid4().hex}"
-    assert ratelimit.take(other, limit=300, wanted=250) == 0.0
-    assert ratelimit.take(other, limit=300, wanted=50) == 0.0
-    assert ratelimit.take(other, limit=300, wanted=1) > 0
+    assert ratelimit.take(other, limit=300, wanted=250)[0] is not None
+    assert ratelimit.take(other, limit=300, wanted=50)[0] is not None
+    assert ratelimit.take(other, limit=300, wanted=1)[1] > 0
 
 
 def test_without_redis_one_process_keeps_the_same_limit(settings):
@@ -87,7 +96,9 @@ def test_without_redis_one_process_keeps_the_same_limit(settings):
     admitted = []
     until = time.time() + 2.5
     while time.time() < until:
-        admitted.append((ratelimit.acquire(key, limit=300, wanted=100), 100))
+        admission = ratelimit.acquire(key, limit=300, wanted=100)
+        admitted.append((time.time(), 100))  # the gateway receives it, then the call returns
+        admission.release()
     assert max_in_window(admitted, 1.0) <= 300
     assert len(admitted) >= 6
 
