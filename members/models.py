@@ -287,9 +287,11 @@ class Member(models.Model):
 
     @property
     def age(self) -> int | None:
+        return self.age_on(datetime.date.today())
+
+    def age_on(self, today: datetime.date) -> int | None:
         if not self.birth_date:
             return None
-        today = datetime.date.today()
         before_birthday = (today.month, today.day) < (self.birth_date.month, self.birth_date.day)
         return today.year - self.birth_date.year - before_birthday
 

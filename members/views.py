@@ -77,8 +77,6 @@ def member_list(request: HttpRequest) -> HttpResponse:
     if kept is not None:
         paginator.__dict__["count"] = kept  # Paginator.count is a cached_property
     page = paginator.get_page(request.GET.get("page"))
-    for member in page:
-        member.market = selectors.current_market(member)
     params = request.GET.copy()  # without a typed number: links never carry one
     params.pop("page", None)
     sort_params = params.copy()
