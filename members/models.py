@@ -136,6 +136,37 @@ class ReachesAny(models.Lookup):
 REACH_IDS_SQL = "(string_to_array(btrim({column}), ' ')::bigint[])"
 
 
+NAME_CHARACTERS_SQL = "(string_to_array({column}, NULL))"
+
+
+class HasCharacters(models.Func):
+    """The name holds every one of these characters: on PostgreSQL, a GIN index on the
+    name's characters (migration 0011) answers it, for the one- and two-character searches
+    ("王", "婷婷") that have no trigram. Other databases ask LIKE '%王%' for each."""
+
+    output_field = models.BooleanField()
+    conditional = True
+
+    def __init__(self, expression, characters: list[str]):
+        super().__init__(expression)
+        self.characters = sorted(set(characters))
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        conditions, values = [], []
+        for character in self.characters:
+            conditions.append(f"{column} LIKE %s ESCAPE '\\'")
+            values += [*params, f"%{connection.ops.prep_for_like_query(character)}%"]
+        return "(" + " AND ".join(conditions) + ")", values
+
+    def as_postgresql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"{NAME_CHARACTERS_SQL.format(column=column)} @> %s::text[]", [
+            *params,
+            self.characters,
+        ]
+
+
 def reach_of(paths) -> str:
     """The reach of a member whose reaching memberships have these organization_paths."""
     ids = sorted({int(part) for path in paths for part in path.split("/") if part})

@@ -23,6 +23,7 @@ from federation.scope import (
 )
 from members import crypto
 from members.models import (
+    HasCharacters,
     Honor,
     Member,
     Membership,
@@ -304,7 +305,15 @@ def _search(members: QuerySet[Member], text: str, *, user: User) -> QuerySet[Mem
     if _ID_LIKE.match(id_like) and can_see_id_numbers(user):
         condition |= id_number_condition(id_like)
     if not _DIGITS.match(number) and not _ID_LIKE.match(id_like):
-        condition |= Q(name__contains=text)
+        # One or two characters have no trigram: the index of the name's characters serves
+        # them. One character is exactly "has this character" (and the planner then knows
+        # how many names have it); two must also stand side by side.
+        if len(text) == 1:
+            condition |= Q(HasCharacters("name", [text]))
+        elif len(text) == 2:
+            condition |= Q(name__contains=text) & Q(HasCharacters("name", list(text)))
+        else:
+            condition |= Q(name__contains=text)
     return members.filter(condition)
 
 
