@@ -430,6 +430,9 @@ def directory_page(members: QuerySet[Member]) -> QuerySet[Member]:
         Membership.objects.filter(ends_on__isnull=True)
         .select_related("organization")
         .only("member", "scope", "organization", "organization__name")
+        # Not in Membership's default order (by member, a join to sort by her name): she has
+        # one open market membership, which is all a row shows.
+        .order_by()
     )
     return members.only(*DIRECTORY_ROW_FIELDS).prefetch_related(
         Prefetch("memberships", queryset=current, to_attr="current_memberships")
