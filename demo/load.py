@@ -57,6 +57,7 @@ from members.models import (
     MemberStatus,
     Sex,
     Tag,
+    members_reach_refresh,
     membership_scope_for,
     name_to_pinyin,
 )
@@ -215,6 +216,7 @@ class _Loader:
         self._members(district, count=count, seed=seed, batch_size=batch_size)
         # Bulk inserts bypass the services that keep the member counts: recount once.
         recounted = member_counts_rebuild()
+        members_reach_refresh()
         self.progress(f"member counts per organization: {recounted} recounted ({self._elapsed()})")
         self.report.logins = self._logins()
         # After the logins: the duty slots name the demo counsellor.

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from federation.models import MemberCount, Organization
-from members.models import Membership, MemberStatus
+from members.models import Membership, MemberStatus, members_reach_refresh
 
 _CHUNK = 2000
 
@@ -57,7 +57,8 @@ def _add(delta: Counter) -> None:
 
 @contextmanager
 def counts_kept(member_ids: Iterable[int]) -> Iterator[None]:
-    """Run a change of these members' memberships or status; then bring the counts along."""
+    """Run a change of these members' memberships or status; then bring the counts (and
+    the members' reach) along."""
     ids = sorted(set(member_ids))
     if not ids:
         yield
@@ -65,6 +66,8 @@ def counts_kept(member_ids: Iterable[int]) -> Iterator[None]:
     with transaction.atomic():
         before = _counting(ids)
         yield
+        # The same changes move her reach (Member.reach: who sees her), in this transaction.
+        members_reach_refresh(ids)
         after = _counting(ids)
         delta: Counter = Counter()
         for member_id in before.keys() | after.keys():

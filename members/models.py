@@ -98,6 +98,81 @@ def years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
+class ReachField(models.TextField):
+    """The organizations through which a member is in someone's view, as " 1 2 3 4 77 ":
+    every organization on the path of each membership that reaches (Membership.reaches),
+    itself included. Denormalized from her memberships (members_reach_refresh) so that
+    "her members" is one condition on the member row, which an index serves (a GIN index
+    on the ids as an array on PostgreSQL, migration 0011), instead of a semi-join to the
+    memberships for every member a search matches."""
+
+
+@ReachField.register_lookup
+class ReachesAny(models.Lookup):
+    """reach__any=[4, 9]: she is in the view of organization 4 or 9 (or of any above)."""
+
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        ids = [int(pk) for pk in self.rhs]
+        if not ids:
+            return "1 = 0", []
+        return "(" + " OR ".join([f"{lhs} LIKE %s"] * len(ids)) + ")", [
+            *lhs_params * len(ids),
+            *(f"% {pk} %" for pk in ids),
+        ]
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        # The same expression as the index (migration 0011), so that the planner uses it.
+        return f"{REACH_IDS_SQL.format(column=lhs)} && %s::bigint[]", [
+            *lhs_params,
+            [int(pk) for pk in self.rhs],
+        ]
+
+
+REACH_IDS_SQL = "(string_to_array(btrim({column}), ' ')::bigint[])"
+
+
+NAME_CHARACTERS_SQL = "(string_to_array({column}, NULL))"
+
+
+class HasCharacters(models.Func):
+    """The name holds every one of these characters: on PostgreSQL, a GIN index on the
+    name's characters (migration 0011) answers it, for the one- and two-character searches
+    ("王", "婷婷") that have no trigram. Other databases ask LIKE '%王%' for each."""
+
+    output_field = models.BooleanField()
+    conditional = True
+
+    def __init__(self, expression, characters: list[str]):
+        super().__init__(expression)
+        self.characters = sorted(set(characters))
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        conditions, values = [], []
+        for character in self.characters:
+            conditions.append(f"{column} LIKE %s ESCAPE '\\'")
+            values += [*params, f"%{connection.ops.prep_for_like_query(character)}%"]
+        return "(" + " AND ".join(conditions) + ")", values
+
+    def as_postgresql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"{NAME_CHARACTERS_SQL.format(column=column)} @> %s::text[]", [
+            *params,
+            self.characters,
+        ]
+
+
+def reach_of(paths) -> str:
+    """The reach of a member whose reaching memberships have these organization_paths."""
+    ids = sorted({int(part) for path in paths for part in path.split("/") if part})
+    return f" {' '.join(map(str, ids))} " if ids else ""
+
+
 class Member(models.Model):
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     # Derived from the name so that staff can search 赵丹 as "zhaodan" or "zd".
@@ -143,6 +218,8 @@ class Member(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     # Set when her personal data was erased on request (PIPL); the row stays for statistics.
     erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
+    # Kept by members_reach_refresh from her memberships (see ReachField).
+    reach = ReachField(editable=False, blank=True, default="", db_default="")
     # Bumped by every change through members.services: a save based on an older version is
     # refused instead of silently overwriting someone else's correction.
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -211,6 +288,9 @@ class Member(models.Model):
             # Searching part of a name ("王", "婷婷") or a mobile's tail (LIKE '%…'): no btree
             # can seek that, but with the filters the directory always or often sends first,
             # the page's COUNT(*) reads this narrow index instead of the whole table.
+            # On PostgreSQL it also carries reach and erased_at (INCLUDE, migration 0011): a
+            # count of "王 among the current shop employees" of a market or of the district
+            # is then answered from the index alone, as the superuser's is.
             models.Index(
                 fields=["status", "occupation", "name", "mobile"], name="member_search_filter_idx"
             ),
@@ -302,9 +382,11 @@ class Member(models.Model):
 
     @property
     def age(self) -> int | None:
+        return self.age_on(datetime.date.today())
+
+    def age_on(self, today: datetime.date) -> int | None:
         if not self.birth_date:
             return None
-        today = datetime.date.today()
         before_birthday = (today.month, today.day) < (self.birth_date.month, self.birth_date.day)
         return today.year - self.birth_date.year - before_birthday
 
@@ -406,7 +488,40 @@ def membership_paths_refresh(organization: Organization) -> int:
         Cast("organization_id", models.CharField()),
         Value("/"),
     )
-    return Membership.objects.filter(organization__in=subtree).update(organization_path=new_path)
+    moved = Membership.objects.filter(organization__in=subtree)
+    updated = moved.update(organization_path=new_path)
+    members_reach_refresh(moved.values_list("member_id", flat=True).distinct())
+    return updated
+
+
+_REACH_CHUNK = 5000
+
+
+def members_reach_refresh(member_ids=None) -> int:
+    """Bring Member.reach in step with these members' memberships (None: every member), in
+    the caller's transaction. Returns how many members' reach changed."""
+    if member_ids is None:
+        ids = list(Member.objects.order_by("pk").values_list("pk", flat=True))
+    else:
+        ids = sorted(set(member_ids))
+    changed = 0
+    for start in range(0, len(ids), _REACH_CHUNK):
+        chunk = ids[start : start + _REACH_CHUNK]
+        paths: dict[int, set[str]] = {pk: set() for pk in chunk}
+        rows = Membership.objects.filter(member_id__in=chunk, reaches=True).values_list(
+            "member_id", "organization_path"
+        )
+        for member_id, path in rows:
+            paths[member_id].add(path)
+        stored = dict(Member.objects.filter(pk__in=chunk).values_list("pk", "reach"))
+        by_value: dict[str, list[int]] = {}
+        for pk, member_paths in paths.items():
+            value = reach_of(member_paths)
+            if pk in stored and stored[pk] != value:
+                by_value.setdefault(value, []).append(pk)
+        for value, pks in by_value.items():
+            changed += Member.objects.filter(pk__in=pks).update(reach=value)
+    return changed
 
 
 class Membership(models.Model):
@@ -508,6 +623,7 @@ class Membership(models.Model):
         if update_fields is not None and {"organization", "ends_on"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "scope", "organization_path", "reaches"}
         super().save(*args, **kwargs)
+        members_reach_refresh([self.member_id])
 
 
 class HonorKind(models.TextChoices):

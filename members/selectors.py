@@ -23,6 +23,7 @@ from federation.scope import (
 )
 from members import crypto
 from members.models import (
+    HasCharacters,
     Honor,
     Member,
     Membership,
@@ -34,14 +35,9 @@ from members.models import (
 from members.validators import normalize_id_number, normalize_mobile
 
 
-def reaching_in(prefixes: list[str]) -> Q:
-    """Memberships through which she is in the view of these subtrees (path prefixes)."""
-    if not prefixes:
-        return Q(pk__in=[])
-    condition = Q(organization_path__startswith=prefixes[0])
-    for prefix in prefixes[1:]:
-        condition |= Q(organization_path__startswith=prefix)
-    return Q(reaches=True) & condition
+def scope_ids(prefixes: list[str]) -> list[int]:
+    """The organizations at the top of these subtrees ("/1/2/5/" → 5)."""
+    return [int(prefix.rstrip("/").rsplit("/", 1)[-1]) for prefix in prefixes]
 
 
 def _members_in(prefixes: list[str] | None, *, user: User) -> QuerySet[Member]:
@@ -52,12 +48,12 @@ def _members_in(prefixes: list[str] | None, *, user: User) -> QuerySet[Member]:
     #   through every organization she ever belonged to (Membership.reaches);
     # - a member whose personal data was erased is seen only by those who handle personal
     #   data (district staff): nobody else needs the husk kept for the statistics.
-    # One semi-join on an indexed path prefix: no join to the organizations.
     if prefixes is None:
         return Member.objects.all()
-    members = Member.objects.filter(
-        pk__in=Membership.objects.filter(reaching_in(prefixes)).values("member")
-    )
+    # One condition on the member row (Member.reach, kept from her reaching memberships):
+    # an index serves it, where a semi-join to the memberships probed them for every member
+    # a search matched.
+    members = Member.objects.filter(reach__any=scope_ids(prefixes))
     if not scope.can_handle_personal_data(user):
         members = members.filter(erased_at__isnull=True)
     return members
@@ -332,7 +328,15 @@ def _search(members: QuerySet[Member], text: str, *, user: User) -> QuerySet[Mem
     if _ID_LIKE.match(id_like) and can_see_id_numbers(user):
         condition |= id_number_condition(id_like)
     if not _DIGITS.match(number) and not _ID_LIKE.match(id_like):
-        condition |= Q(name__contains=text)
+        # One or two characters have no trigram: the index of the name's characters serves
+        # them. One character is exactly "has this character" (and the planner then knows
+        # how many names have it); two must also stand side by side.
+        if len(text) == 1:
+            condition |= Q(HasCharacters("name", [text]))
+        elif len(text) == 2:
+            condition |= Q(name__contains=text) & Q(HasCharacters("name", list(text)))
+        else:
+            condition |= Q(name__contains=text)
     return members.filter(condition)
 
 
@@ -450,6 +454,35 @@ def with_current_places(members: QuerySet[Member]) -> QuerySet[Member]:
     """Prefetch each member's open market and home memberships (one query for the page)."""
     current = Membership.objects.filter(ends_on__isnull=True).select_related("organization")
     return members.prefetch_related(
+        Prefetch("memberships", queryset=current, to_attr="current_memberships")
+    )
+
+
+# What a row of the directory shows (members.templatetags.directory). The rest of a member
+# is not read for a page of 50: her encrypted ID number alone is decrypted on load.
+DIRECTORY_ROW_FIELDS = (
+    "name",
+    "mobile",
+    "occupation",
+    "political_status",
+    "status",
+    "birth_date",
+    "joined_on",
+)
+
+
+def directory_page(members: QuerySet[Member]) -> QuerySet[Member]:
+    """A page of the directory: the fields its rows show, and each member's open memberships
+    with their organization's name (one query for the page)."""
+    current = (
+        Membership.objects.filter(ends_on__isnull=True)
+        .select_related("organization")
+        .only("member", "scope", "organization", "organization__name")
+        # Not in Membership's default order (by member, a join to sort by her name): she has
+        # one open market membership, which is all a row shows.
+        .order_by()
+    )
+    return members.only(*DIRECTORY_ROW_FIELDS).prefetch_related(
         Prefetch("memberships", queryset=current, to_attr="current_memberships")
     )
 

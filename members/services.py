@@ -33,6 +33,7 @@ from members.models import (
     Tag,
     TransferRequest,
     TransferStatus,
+    members_reach_refresh,
     name_to_pinyin,
 )
 from members.selectors import (
@@ -974,6 +975,8 @@ def members_import_roster(
         )
     # New members count where their market counts (no "before" to read: they are new).
     counts_add_new(organization, len(created))
+    # The COPY above skipped Membership.save(): their reach (who sees them) is set here.
+    members_reach_refresh(created)
 
     # Corrections, keeping each member's previous values for undo.
     previous: dict[str, dict] = {}

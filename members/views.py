@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -72,13 +73,11 @@ def member_list(request: HttpRequest) -> HttpResponse:
     form = _directory_form(request, data or None)
     query = form.query()
     members = selectors.member_directory(user=request.user, query=query)
-    paginator = FirstPageFirst(selectors.with_current_places(members), PAGE_SIZE)
+    paginator = FirstPageFirst(selectors.directory_page(members), PAGE_SIZE)
     kept = selectors.directory_count_kept(user=request.user, query=query)
     if kept is not None:
         paginator.__dict__["count"] = kept  # Paginator.count is a cached_property
     page = paginator.get_page(request.GET.get("page"))
-    for member in page:
-        member.market = selectors.current_market(member)
     params = request.GET.copy()  # without a typed number: links never carry one
     params.pop("page", None)
     sort_params = params.copy()
@@ -94,7 +93,10 @@ def member_list(request: HttpRequest) -> HttpResponse:
         ),
         "can_change": has_editing_role(request.user),
         "can_see_id_numbers": can_see_id_numbers(request.user),
-        "bulk": BulkForm(homes=choices.changeable_home_choices(request.user)),
+        # Only the whole page shows the bulk form (a fragment never builds it).
+        "bulk": SimpleLazyObject(
+            lambda: BulkForm(homes=choices.changeable_home_choices(request.user))
+        ),
         "tags": tag_choices(),
     }
     return fragment_or_page(request, "members/member_list.html", "results", context)

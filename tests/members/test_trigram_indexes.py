@@ -18,5 +18,11 @@ def test_the_scope_is_one_indexed_condition(db, postgres, district, chair_a):
     from members.selectors import members_visible_to
 
     sql = str(members_visible_to(chair_a).query)
-    assert "organization_path" in sql and "LIKE" in sql
+    # One condition on the member row (Member.reach), in the form the GIN index holds.
+    assert 'string_to_array(btrim("members_member"."reach")' in sql
+    assert "members_membership" not in sql  # no semi-join to the memberships
     assert "federation_organization" not in sql  # no join to the organization tree
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'member_reach_gin_idx'")
+        (definition,) = cursor.fetchone()
+    assert "gin" in definition and "string_to_array(btrim(reach)" in definition

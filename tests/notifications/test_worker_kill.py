@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Count
 
 from config.celery import app
-from members.models import Member, Membership, MembershipScope
+from members.models import Member, Membership, MembershipScope, members_reach_refresh
 from notifications import services, tasks
 from notifications.models import Channel, NoticeState, Recipient, RecipientState
 from tests.conftest import require_service, uses_postgres
@@ -110,6 +110,7 @@ def test_every_recipient_gets_the_notice_once_while_workers_are_killed(
         )
         for m in members
     )
+    members_reach_refresh([m.pk for m in members])  # and who sees them (Member.reach)
     gateway = start_gateway()
     # The gateway takes a batch, then answers a second later: a worker killed in that second
     # leaves rows "sending" that the gateway has; sending them again would duplicate them.
