@@ -30,12 +30,20 @@ from federation.models import Organization
 from members import crypto
 from members.choices import tag_choices
 from members.forms import DirectoryForm
-from members.models import Education, Occupation, PoliticalStatus, Sex, mask_mobile
+from members.models import (
+    Education,
+    Occupation,
+    PoliticalStatus,
+    Sex,
+    mask_id_number,
+    mask_mobile,
+)
 from members.selectors import (
     creatable_member_fields,
     current_members_elsewhere,
     editable_member_fields,
     market_roster,
+    masked_id_numbers,
     members_from_selection,
 )
 from members.services import RosterChanges, members_import_roster, members_undo_roster
@@ -200,6 +208,7 @@ def build_preview(
     seen_mobile: dict[str, int] = {}
     seen_digest: dict[str, int] = {}
     matched: dict[int, int] = {}
+    replaced_id_numbers: dict[int, list] = {}  # member -> the [old, new] pair shown
     summary = dict.fromkeys(OUTCOMES, 0)
     for row in parsed:
         digest = digests.get(row.number, "")
@@ -213,7 +222,7 @@ def build_preview(
         first = seen_digest.get(digest) if digest else None
         first = first or seen_mobile.get(mobile)
         if first:
-            entry.update(o=DUPLICATE, first=first, v=_shown_values(row.values))
+            entry.update(o=DUPLICATE, first=first, v=shown_values(row.values))
             rows.append(entry)
             summary[DUPLICATE] += 1
             continue
@@ -226,7 +235,7 @@ def build_preview(
             or by_name_birth.get((row.values["name"], row.values.get("birth_date")))
         )
         if member is not None and member["pk"] in matched:
-            entry.update(o=DUPLICATE, first=matched[member["pk"]], v=_shown_values(row.values))
+            entry.update(o=DUPLICATE, first=matched[member["pk"]], v=shown_values(row.values))
             rows.append(entry)
             summary[DUPLICATE] += 1
             continue
@@ -251,7 +260,8 @@ def build_preview(
                     continue
                 if name == "id_number":
                     if member["id_number_digest"] != digest:
-                        changes[name] = ("…", f"…{value[-4:]}", value)
+                        # The one she has now is masked below (one query for all rows).
+                        changes[name] = ("", mask_id_number(value), value)
                     continue
                 old = member.get(name)
                 if old != value and not (old in (None, "") and value in (None, "")):
@@ -263,6 +273,8 @@ def build_preview(
                     c={k: v[2] for k, v in changes.items()},
                     shown={k: [v[0], v[1]] for k, v in changes.items()},
                 )
+                if "id_number" in changes and member["id_number_digest"]:
+                    replaced_id_numbers[member["pk"]] = entry["shown"]["id_number"]
                 summary[CHANGED] += 1
             else:
                 entry.update(o=UNCHANGED)
@@ -278,7 +290,7 @@ def build_preview(
                 o=TRANSFER,
                 other=other["pk"],
                 market=other["market_name"] or "",
-                v=_shown_values(row.values),
+                v=shown_values(row.values),
             )
             rows.append(entry)
             summary[TRANSFER] += 1
@@ -286,6 +298,8 @@ def build_preview(
         entry.update(o=NEW, v={k: v for k, v in row.values.items() if k in creatable})
         rows.append(entry)
         summary[NEW] += 1
+    for pk, masked in masked_id_numbers(list(replaced_id_numbers)).items():
+        replaced_id_numbers[pk][0] = masked
     missing = [
         {"m": m["pk"], "ver": m["version"], "name": m["name"], "mobile": mask_mobile(m["mobile"])}
         for m in roster
@@ -306,10 +320,13 @@ def build_preview(
     )
 
 
-def _shown_values(values: dict) -> dict:
-    return {
-        k: (f"…{v[-4:]}" if k == "id_number" else v) for k, v in values.items() if v is not None
-    }
+def shown_values(values: dict) -> dict:
+    """A row's values as the preview and `import_roster --json` show them: the ID number
+    masked by the product's one rule (members.models.mask_id_number)."""
+    shown = {k: v for k, v in values.items() if v is not None}
+    if shown.get("id_number"):
+        shown["id_number"] = mask_id_number(shown["id_number"])
+    return shown
 
 
 # --- Batches ---------------------------------------------------------------------------
