@@ -81,7 +81,7 @@ _WORKBOOK_RELS = (
 _SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
 _EXCEL_EPOCH = datetime.date(1899, 12, 30).toordinal()
-_ROWS_PER_WRITE = 2000
+_ROWS_PER_WRITE = 500
 
 
 def _control(match: re.Match) -> str:
