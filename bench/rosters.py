@@ -213,14 +213,14 @@ def case_copy(path: str, market_index: int) -> dict:
         pinyin, initials = name_to_pinyin(v["name"])
         rows.append(
             (
-                v["name"], pinyin, initials, v["sex"], v["mobile"], crypto.encrypt(v["id_number"]),
-                crypto.full_digest(v["id_number"]), crypto.tail_digest(v["id_number"]),
-                v["birth_date"], "汉族", "masses", "", v.get("occupation", "other"),
-                v["joined_on"], "current", "", "", 1, now, now,
+                v["name"], pinyin, initials, v["sex"], v["mobile"], "",
+                crypto.encrypt(v["id_number"]), crypto.full_digest(v["id_number"]),
+                crypto.tail_digest(v["id_number"]), v["birth_date"], "汉族", "masses", "",
+                v.get("occupation", "other"), v["joined_on"], "current", "", "", 1, now, now,
             )
         )  # fmt: skip
     columns = (
-        "name, name_pinyin, name_initials, sex, mobile, id_number, id_number_digest, "
+        "name, name_pinyin, name_initials, sex, mobile, email, id_number, id_number_digest, "
         "id_number_tail_digest, birth_date, ethnicity, political_status, education, occupation, "
         "joined_on, status, left_reason, notes, version, created_at, updated_at"
     )
