@@ -7,7 +7,6 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
-from pypinyin import lazy_pinyin
 
 
 class OrganizationKind(models.TextChoices):
@@ -62,6 +61,8 @@ class Industry(models.TextChoices):
 
 def pinyin_sort_name(name: str) -> str:
     """A name's sort key in pinyin: 邵兴城 → "shao xing cheng"; other characters as they are."""
+    from pypinyin import lazy_pinyin  # imported when first needed: see members.models
+
     return " ".join(lazy_pinyin(name or "", errors="default")).lower()
 
 

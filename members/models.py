@@ -9,7 +9,6 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from pypinyin import lazy_pinyin
 
 from federation.models import Organization, OrganizationKind
 from members import crypto
@@ -425,6 +424,10 @@ SURNAME_PINYIN = {
 def name_to_pinyin(name: str) -> tuple[str, str]:
     """Full pinyin and initials of a Chinese name: 赵丹 → ("zhaodan", "zd"). Cached: pypinyin
     takes ~0.1 ms a name, and a roster of 100,000 members repeats many names."""
+    # Imported here, not at the top: its dictionaries take ~50 MB, which a process that never
+    # writes a name (an export, a notice, most pages) need not hold (bench/rosters.py).
+    from pypinyin import lazy_pinyin
+
     syllables = lazy_pinyin(name, errors="ignore")
     if name and name[0] in SURNAME_PINYIN and syllables:
         syllables[0] = SURNAME_PINYIN[name[0]]

@@ -30,6 +30,7 @@ from members.models import (
     MembershipScope,
     TransferRequest,
     TransferStatus,
+    mask_id_number,
     mask_mobile,
 )
 from members.validators import normalize_id_number, normalize_mobile
@@ -649,6 +650,18 @@ def market_roster(organization: Organization) -> list[dict]:
         .order_by()
         .values("pk", "version", "id_number_digest", *ROSTER_FIELDS)
     )
+
+
+def masked_id_numbers(member_ids: list[int]) -> dict[int, str]:
+    """These members' ID numbers as the product shows them (mask_id_number: the first three
+    characters and stars), for a roster preview that shows an ID number being replaced."""
+    masked: dict[int, str] = {}
+    for start in range(0, len(member_ids), _LOOKUP_CHUNK):
+        rows = Member.objects.filter(pk__in=member_ids[start : start + _LOOKUP_CHUNK])
+        masked.update(
+            (pk, mask_id_number(id_number)) for pk, id_number in rows.values_list("pk", "id_number")
+        )
+    return masked
 
 
 def current_members_elsewhere(

@@ -4,6 +4,7 @@ leaves a record of who did it."""
 
 import datetime
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -769,10 +770,12 @@ _UPDATE_CHUNK = 2000
 _INSERT_CHUNK = 20_000
 
 
-def _insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
+def _insert_rows(model, fields: list[str], rows: Iterable[tuple]) -> None:
     """Insert many rows at once: COPY on PostgreSQL (several times faster than a multi-row
-    INSERT for 100,000 members), bulk_create elsewhere. The rows are already checked."""
-    if not rows:
+    INSERT for 100,000 members), bulk_create elsewhere. The rows are already checked; they
+    may come from a generator, each row sent as it is made (PostgreSQL takes them in while
+    the next ones are computed)."""
+    if isinstance(rows, list) and not rows:
         return
     if connection.vendor != "postgresql":
         model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows])
@@ -835,38 +838,38 @@ def _insert_members(rows: list[dict], *, joined_on: datetime.date) -> list[int]:
     ids = _new_ids(Member, len(rows))
     now = timezone.now()
     defaults = {f.name: f.get_default() for f in Member._meta.concrete_fields if f.has_default()}
-    table = []
+    _insert_rows(Member, _MEMBER_COLUMNS, _member_rows(ids, rows, joined_on, now, defaults))
+    return ids
+
+
+def _member_rows(ids, rows, joined_on, now, defaults) -> Iterator[tuple]:
     for pk, values in zip(ids, rows, strict=True):
         pinyin, initials = name_to_pinyin(values["name"])
         id_number = values.get("id_number") or ""
-        table.append(
-            (
-                pk,
-                values["name"],
-                pinyin,
-                initials,
-                values.get("sex") or defaults["sex"],
-                values["mobile"],
-                values.get("email", ""),
-                crypto.encrypt(id_number),
-                crypto.full_digest(id_number),
-                crypto.tail_digest(id_number),
-                values.get("birth_date"),
-                values.get("ethnicity", defaults["ethnicity"]),
-                values.get("political_status") or defaults["political_status"],
-                values.get("education", ""),
-                values.get("occupation") or Occupation.OTHER,
-                values.get("joined_on") or joined_on,
-                MemberStatus.CURRENT,
-                "",
-                values.get("notes", ""),
-                1,
-                now,
-                now,
-            )
+        yield (
+            pk,
+            values["name"],
+            pinyin,
+            initials,
+            values.get("sex") or defaults["sex"],
+            values["mobile"],
+            values.get("email", ""),
+            crypto.encrypt(id_number),
+            crypto.full_digest(id_number),
+            crypto.tail_digest(id_number),
+            values.get("birth_date"),
+            values.get("ethnicity", defaults["ethnicity"]),
+            values.get("political_status") or defaults["political_status"],
+            values.get("education", ""),
+            values.get("occupation") or Occupation.OTHER,
+            values.get("joined_on") or joined_on,
+            MemberStatus.CURRENT,
+            "",
+            values.get("notes", ""),
+            1,
+            now,
+            now,
         )
-    _insert_rows(Member, _MEMBER_COLUMNS, table)
-    return ids
 
 
 def _insert_history(

@@ -6,7 +6,7 @@ import gc
 import json
 import tempfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,12 +30,20 @@ from federation.models import Organization
 from members import crypto
 from members.choices import tag_choices
 from members.forms import DirectoryForm
-from members.models import Education, Occupation, PoliticalStatus, Sex, mask_mobile
+from members.models import (
+    Education,
+    Occupation,
+    PoliticalStatus,
+    Sex,
+    mask_id_number,
+    mask_mobile,
+)
 from members.selectors import (
     creatable_member_fields,
     current_members_elsewhere,
     editable_member_fields,
     market_roster,
+    masked_id_numbers,
     members_from_selection,
 )
 from members.services import RosterChanges, members_import_roster, members_undo_roster
@@ -78,12 +86,63 @@ def _bulk_work():
 
 
 def _seal(document: Any) -> bytes:
-    text = json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
-    return crypto.encrypt_bytes(zlib.compress(text.encode(), 1))
+    """The document as compressed, encrypted JSON. A document with "rows" (a preview) is
+    written as JSON lines, its other keys on the first line and then one row a line, encoded
+    and compressed a piece at a time: neither its whole JSON text (~40 MB as a str for
+    100,000 rows) nor, in _unseal, the whole decompressed text is ever held at once."""
+    encode = DjangoJSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    compressor = zlib.compressobj(1)
+    compressed: list[bytes] = []
+    if isinstance(document, dict) and isinstance(document.get("rows"), list):
+        head = {k: v for k, v in document.items() if k != "rows"}
+        lines, rows = [encode({_FORMAT: 2, **head})], document["rows"]
+        for start in range(0, len(rows), 2000):
+            lines.extend(encode(row) for row in rows[start : start + 2000])
+            compressed.append(compressor.compress(("\n".join(lines) + "\n").encode()))
+            lines = []
+        if lines:
+            compressed.append(compressor.compress(("\n".join(lines) + "\n").encode()))
+    else:
+        compressed.append(compressor.compress(encode(document).encode()))
+    compressed.append(compressor.flush())
+    return crypto.encrypt_bytes(b"".join(compressed))
+
+
+_FORMAT = "_format"
+
+
+def _unsealed(token: bytes) -> Iterator[Any]:
+    """What _seal wrote, a piece at a time: a document sealed in one piece, or a preview's
+    first line (its keys but "rows") followed by its rows one by one."""
+    data = crypto.decrypt_bytes(token)
+    decompressor = zlib.decompressobj()
+    # JSON text never holds a raw newline (json escapes it in strings): a line is one JSON
+    # value. A document sealed in one piece (an undo record, a preview stored before JSON
+    # lines) is a single line.
+    head_seen = False
+    pending = b""
+    for start in range(0, len(data), 1 << 20):
+        pending += decompressor.decompress(data[start : start + (1 << 20)])
+        *lines, pending = pending.split(b"\n")
+        if lines and not head_seen:
+            head_seen = True
+            yield json.loads(lines.pop(0))
+        if lines:
+            # Many rows per json.loads: it shares the keys' strings within one call.
+            yield from json.loads(b"[" + b",".join(lines) + b"]")
+    pending += decompressor.flush()
+    if not head_seen:
+        yield json.loads(pending)
 
 
 def _unseal(token: bytes) -> Any:
-    return json.loads(zlib.decompress(crypto.decrypt_bytes(token))) if token else None
+    if not token:
+        return None
+    pieces = _unsealed(token)
+    document = next(pieces)
+    if isinstance(document, dict) and document.pop(_FORMAT, None) == 2:
+        document["rows"] = list(pieces)
+    return document
 
 
 def _cell_text(value) -> Any:
@@ -140,7 +199,9 @@ def build_preview(
     sheet = read_sheet(data, filename)
     header_index = find_header(sheet.rows)
     header_number, headers = sheet.rows[header_index]
-    body = sheet.rows[header_index + 1 :]
+    body = sheet.rows
+    del sheet  # body is its list of rows: each row's raw cells are let go once parsed
+    del body[: header_index + 1]
     width = max([len(headers), *(len(cells) for _n, cells in body[:1000])])
     headers = list(headers) + [None] * (width - len(headers))
     headers = [_cell_text(h) if h is not None else "" for h in headers]
@@ -167,15 +228,18 @@ def build_preview(
 
     parsed = []
     total = len(body)
-    for index, (number, cells) in enumerate(body):
+    for index in range(total):
+        number, cells = body[index]
+        # The raw cells are let go as each row is parsed, so that a large sheet is not held
+        # twice (as read and as parsed) at once.
+        body[index] = None
         row = parse_row(number, cells, mapping)
         if not row.errors:
             row.original = []  # only invalid rows go back to the user as they were
         parsed.append(row)
         if progress and index % 5000 == 0:
             progress(index, total)
-    # The raw cells are no longer needed: let them go before the diff is built.
-    del sheet, body
+    del body
     digests = {}
     for row in parsed:
         if row.values.get("id_number"):
@@ -200,8 +264,10 @@ def build_preview(
     seen_mobile: dict[str, int] = {}
     seen_digest: dict[str, int] = {}
     matched: dict[int, int] = {}
+    replaced_id_numbers: dict[int, list] = {}  # member -> the [old, new] pair shown
     summary = dict.fromkeys(OUTCOMES, 0)
-    for row in parsed:
+    for index in range(len(parsed)):
+        row, parsed[index] = parsed[index], None  # let each parsed row go once in the diff
         digest = digests.get(row.number, "")
         mobile = row.values.get("mobile", "")
         entry: dict[str, Any] = {"n": row.number}
@@ -213,7 +279,7 @@ def build_preview(
         first = seen_digest.get(digest) if digest else None
         first = first or seen_mobile.get(mobile)
         if first:
-            entry.update(o=DUPLICATE, first=first, v=_shown_values(row.values))
+            entry.update(o=DUPLICATE, first=first, v=shown_values(row.values))
             rows.append(entry)
             summary[DUPLICATE] += 1
             continue
@@ -226,7 +292,7 @@ def build_preview(
             or by_name_birth.get((row.values["name"], row.values.get("birth_date")))
         )
         if member is not None and member["pk"] in matched:
-            entry.update(o=DUPLICATE, first=matched[member["pk"]], v=_shown_values(row.values))
+            entry.update(o=DUPLICATE, first=matched[member["pk"]], v=shown_values(row.values))
             rows.append(entry)
             summary[DUPLICATE] += 1
             continue
@@ -251,7 +317,8 @@ def build_preview(
                     continue
                 if name == "id_number":
                     if member["id_number_digest"] != digest:
-                        changes[name] = ("…", f"…{value[-4:]}", value)
+                        # The one she has now is masked below (one query for all rows).
+                        changes[name] = ("", mask_id_number(value), value)
                     continue
                 old = member.get(name)
                 if old != value and not (old in (None, "") and value in (None, "")):
@@ -263,6 +330,8 @@ def build_preview(
                     c={k: v[2] for k, v in changes.items()},
                     shown={k: [v[0], v[1]] for k, v in changes.items()},
                 )
+                if "id_number" in changes and member["id_number_digest"]:
+                    replaced_id_numbers[member["pk"]] = entry["shown"]["id_number"]
                 summary[CHANGED] += 1
             else:
                 entry.update(o=UNCHANGED)
@@ -278,14 +347,19 @@ def build_preview(
                 o=TRANSFER,
                 other=other["pk"],
                 market=other["market_name"] or "",
-                v=_shown_values(row.values),
+                v=shown_values(row.values),
             )
             rows.append(entry)
             summary[TRANSFER] += 1
             continue
-        entry.update(o=NEW, v={k: v for k, v in row.values.items() if k in creatable})
+        values = row.values
+        if not values.keys() <= creatable:
+            values = {k: v for k, v in values.items() if k in creatable}
+        entry.update(o=NEW, v=values)
         rows.append(entry)
         summary[NEW] += 1
+    for pk, masked in masked_id_numbers(list(replaced_id_numbers)).items():
+        replaced_id_numbers[pk][0] = masked
     missing = [
         {"m": m["pk"], "ver": m["version"], "name": m["name"], "mobile": mask_mobile(m["mobile"])}
         for m in roster
@@ -306,10 +380,13 @@ def build_preview(
     )
 
 
-def _shown_values(values: dict) -> dict:
-    return {
-        k: (f"…{v[-4:]}" if k == "id_number" else v) for k, v in values.items() if v is not None
-    }
+def shown_values(values: dict) -> dict:
+    """A row's values as the preview and `import_roster --json` show them: the ID number
+    masked by the product's one rule (members.models.mask_id_number)."""
+    shown = {k: v for k, v in values.items() if v is not None}
+    if shown.get("id_number"):
+        shown["id_number"] = mask_id_number(shown["id_number"])
+    return shown
 
 
 # --- Batches ---------------------------------------------------------------------------
@@ -394,15 +471,21 @@ def batch_commit(
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != BatchStatus.PREVIEWED:
         raise ValidationError(_("This import was already applied or cannot be applied."))
-    document = batch_rows(batch)
-    missing = {m["m"]: m["ver"] for m in document["missing"]}
+    # The rows one by one as they are unsealed: 100,000 of them are never all held as the
+    # preview's entries, only as the changes they make.
+    pieces = _unsealed(batch.preview_data) if batch.preview_data else iter([{"missing": []}])
+    head = next(pieces)
+    if head.pop(_FORMAT, None) != 2:  # a preview sealed in one piece
+        pieces = iter(head.pop("rows", []))
+    missing = {m["m"]: m["ver"] for m in head["missing"]}
     chosen = set(mark_left or ())
     if not chosen <= set(missing):
         raise ValidationError(_("Only members missing from the sheet can be marked as left."))
     changes = RosterChanges(
         leave=[(pk, missing[pk]) for pk in sorted(chosen)],
     )
-    for row in document["rows"]:
+    del head, missing
+    for row in pieces:
         if row["o"] == NEW:
             changes.new.append(_typed(row["v"]))
         elif row["o"] == CHANGED:

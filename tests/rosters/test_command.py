@@ -3,9 +3,9 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from members.models import Member
+from members.models import Member, mask_id_number
 from tests.factories import UserFactory
-from tests.rosters.files import csv_bytes
+from tests.rosters.files import ID_1, csv_bytes
 
 
 @pytest.fixture
@@ -31,6 +31,15 @@ def test_dry_run_json_changes_nothing(district, admin, roster_file, capsys):
     assert "mobile" in output["rows"][1]["messages"]
     assert output["missing"][0]["name"] == "赵丹"
     assert not Member.objects.filter(mobile="13900139001").exists()
+
+
+def test_json_masks_id_numbers_by_the_products_rule(district, admin, tmp_path, capsys):
+    path = tmp_path / "roster.csv"
+    path.write_bytes(csv_bytes([["姓名", "手机号", "身份证号码"], ["王芳", "13900139001", ID_1]]))
+    call_command("import_roster", str(path), "--market", "邵兴城市场", "--dry-run", "--json")
+    values = json.loads(capsys.readouterr().out)["rows"][0]["values"]
+    assert values["id_number"] == mask_id_number(ID_1) == ID_1[:3] + "*" * 15
+    assert ID_1 not in json.dumps(values)
 
 
 def test_yes_applies(district, admin, roster_file, capsys):

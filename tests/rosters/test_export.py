@@ -80,10 +80,14 @@ def test_viewer_gets_masked_mobiles_and_no_id_numbers(client, district, viewer):
 
 
 def test_id_numbers_only_on_request_by_staff(client, district, district_staff):
-    _sheet, rows = sheet_rows(export(client, district_staff, id_numbers="1"))
+    sheet, rows = sheet_rows(export(client, district_staff, id_numbers="1"))
     assert rows[0][3] == "身份证号"
     by_name = {r[0]: r for r in rows[1:]}
     assert by_name["赵丹"][3] == district.member_a.id_number
+    # Mobiles and ID numbers are text cells formatted as Text: Excel keeps all 18 digits.
+    for row in sheet.iter_rows(min_row=2):
+        for cell in (row[2], row[3]):
+            assert (cell.data_type, cell.number_format) == ("s", "@")
 
 
 def test_selection_exports_the_ticked_members(client, district, district_staff):

@@ -1,15 +1,18 @@
 """The reviewed diff, the all-or-nothing commit and undo, against the real database."""
 
 import datetime
+import json
+import zlib
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from audit.models import ChangeRecord
 from federation.models import MemberCount
+from members import crypto
 from members import services as member_services
 from members.counts import counts_from_scratch
-from members.models import Member, MemberStatus, TransferRequest
+from members.models import Member, MemberStatus, TransferRequest, mask_id_number
 from rosters import services
 from rosters.models import BatchStatus, ColumnMapping, ImportBatch
 from tests.factories import MemberFactory, MembershipFactory, make_id_number
@@ -253,3 +256,39 @@ def test_preview_query_count_does_not_grow_with_rows(
     )
     with django_assert_max_num_queries(12):
         services.batch_preview(batch=batch, by=district_staff)
+
+
+def test_preview_masks_id_numbers_by_the_products_rule(district, district_staff, market):
+    """The one mask of the product (members.models.mask_id_number: first 3 + stars), for a
+    duplicate's values and for an ID number being replaced, old and new."""
+    a = district.member_a
+    old = a.id_number
+    assert old
+    batch = upload(
+        district_staff,
+        market,
+        [
+            HEADERS,
+            [a.name, a.mobile, ID_2, "", ""],  # her ID number replaced
+            ["王芳", "13900139001", ID_1, "店员", ""],
+            ["王芳", "13900139001", ID_1, "店员", ""],  # duplicate in file
+        ],
+    )
+    rows = outcomes(batch)
+    assert rows[3]["o"] == "changed"
+    assert rows[3]["shown"]["id_number"] == [mask_id_number(old), mask_id_number(ID_2)]
+    assert rows[3]["shown"]["id_number"][1] == ID_2[:3] + "*" * 15
+    assert rows[5]["o"] == "duplicate"
+    assert rows[5]["v"]["id_number"] == mask_id_number(ID_1)
+
+
+def test_a_preview_stored_in_one_piece_still_commits(district, district_staff, market):
+    """Previews stored before JSON lines (one JSON document) read and apply as before."""
+    batch = upload(district_staff, market, [HEADERS, ["王芳", "13900139001", ID_1, "店员", ""]])
+    document = services.batch_rows(batch)
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    batch.preview_data = crypto.encrypt_bytes(zlib.compress(text.encode(), 1))
+    batch.save(update_fields=["preview_data"])
+    assert services.batch_rows(batch) == document
+    services.batch_commit(batch=batch, by=district_staff)
+    assert Member.objects.get(mobile="13900139001").id_number == ID_1

@@ -101,9 +101,7 @@ def _as_json(batch, document) -> dict:
             entry["market"] = row["market"]
             entry["values"] = row["v"]
         else:
-            entry["values"] = {
-                k: (f"…{v[-4:]}" if k == "id_number" else v) for k, v in row["v"].items()
-            }
+            entry["values"] = services.shown_values(row["v"])
         rows.append(entry)
     missing = [{"member": m["m"], "name": m["name"]} for m in document["missing"]]
     return {"batch": batch.pk, "summary": batch.summary, "rows": rows, "missing": missing}
