@@ -377,6 +377,15 @@ class Member(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "name_pinyin", "name_initials"}
+        elif update_fields is None and not self._state.adding and not kwargs.get("force_insert"):
+            # `reach` is kept from her memberships (members_reach_refresh), not by this
+            # instance: a full save of a copy loaded before a membership changed would
+            # write its stale reach back and hide her from everyone's directory.
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "reach"
+            ]
         super().save(*args, **kwargs)
 
     @property

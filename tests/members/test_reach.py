@@ -176,3 +176,17 @@ def test_scope_by_reach_is_the_scope_by_memberships(
     visible = set(selectors.members_visible_to(user).values_list("pk", flat=True))
     assert visible == by_memberships
     assert (moved.pk in visible) is sees_her  # moved from A to B: B's, not A's
+
+
+def test_a_full_save_of_a_stale_copy_keeps_her_reach(district):
+    # A copy loaded before her memberships were written (reach still empty in memory),
+    # saved whole later: her reach stays what her memberships make it.
+    from members.models import Member
+
+    stale = Member.objects.get(pk=district.member_a.pk)
+    stale.reach = ""
+    stale.notes = "备注"
+    stale.save()
+    fresh = Member.objects.get(pk=district.member_a.pk)
+    assert fresh.notes == "备注"
+    assert fresh.reach.strip() != ""
