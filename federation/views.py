@@ -62,18 +62,36 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     params.pop("page", None)
     sort_params = params.copy()
     sort_params.pop("sort", None)
+    from_statistics = _statistics_filters(query, names)
+    if from_statistics:
+        # The figure's other filters too, so that the notice alone says what is listed.
+        from_statistics = [*_shown_filters(form), *from_statistics]
     context = {
         "form": form,
         "page": page,
         "query": params.urlencode(),
         "sort_query": sort_params.urlencode(),
         "sort": query.sort if query else "name",
-        "from_statistics": _statistics_filters(query, names),
-        "filters_active": any(
-            value for key, value in request.GET.items() if key not in {"q", "sort", "page"}
-        ),
+        "from_statistics": from_statistics,
+        # Opened when she filtered; closed when she came from a figure, so that on a phone
+        # the notice and the organizations come first.
+        "filters_active": not from_statistics
+        and any(value for key, value in request.GET.items() if key not in {"q", "sort", "page"}),
     }
     return fragment_or_page(request, "federation/organization_list.html", "results", context)
+
+
+def _shown_filters(form: OrganizationListForm) -> list[str]:
+    """The form's chosen filters as "label: choice" (for the statistics' notice)."""
+    said = []
+    for name in ("kind", "category", "method", "rating"):
+        value = form.cleaned_data.get(name)
+        if value:
+            choice = dict(form.fields[name].choices)[value]
+            said.append(
+                _("%(filter)s: %(choice)s") % {"filter": form.fields[name].label, "choice": choice}
+            )
+    return said
 
 
 def _statistics_filters(query, names: dict[int, str]) -> list[str]:

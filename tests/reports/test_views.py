@@ -426,3 +426,23 @@ def test_page_query_count_does_not_grow_with_markets_or_members(district, distri
         for _i in range(5):
             MembershipFactory(member=MemberFactory(name="新会员"), organization=market.federation)
     assert count() == before
+
+
+def test_a_chair_follows_her_market_organization_links_to_the_same_counts(district, chair_a, today):
+    """The list a chair reaches from her market's statistics holds what the figure counts:
+    her market's homes are hers to see."""
+    _organizations(district)
+    client = _client(chair_a)
+    followed = 0
+    for year in (2025, 2026):
+        for section in sections.report(district.market_a.federation, year):
+            if section.key not in ORGANIZATION_SECTIONS:
+                continue
+            for row in section.rows:
+                for column, value in enumerate(row.values):
+                    if link := row.link_of(column):
+                        url = urlsplit(link)
+                        listed = client.get(url.path, parse_qs(url.query))
+                        assert listed.context["page"].paginator.count == value, link
+                        followed += 1
+    assert followed > 40
