@@ -457,14 +457,8 @@ def members_by_market(organization: Organization, year: int) -> Section:
     rows, total = _members_by_place(
         organization, year, MembershipScope.MARKET, (OrganizationKind.MARKET_FEDERATION,)
     )
-    rows.append(
-        Row(
-            "",
-            _("Not in a market"),
-            [total - sum(r.values[0] for r in rows)],
-            directory_link(organization, year, not_in="market"),
-        )
-    )
+    rows.append(Row("", _("Not in a market"), [total - sum(r.values[0] for r in rows)]))
+    rows[-1].link = directory_link(organization, year, not_in="market")
     return Section(
         key="members_by_market",
         title=_("Members by market"),
@@ -478,16 +472,10 @@ def members_by_market(organization: Organization, year: int) -> Section:
 
 def members_by_home(organization: Organization, year: int) -> Section:
     rows, total = _members_by_place(organization, year, MembershipScope.HOME, HOME_KINDS)
+    rows.append(Row("", _("Not in a home"), [total - sum(r.values[0] for r in rows)]))
     # What remains is the members in no home as long as each is in one home at a time (the
     # services' rule: assigning a home leaves the others); the link lists those.
-    rows.append(
-        Row(
-            "",
-            _("Not in a home"),
-            [total - sum(r.values[0] for r in rows)],
-            directory_link(organization, year, not_in="home"),
-        )
-    )
+    rows[-1].link = directory_link(organization, year, not_in="home")
     return Section(
         key="members_by_home",
         title=_("Members by women's home / micro-home"),
