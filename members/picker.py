@@ -126,6 +126,7 @@ class MembersForm(forms.Form):
 
 # --- Views ------------------------------------------------------------------------------------
 
+
 def _field(request: HttpRequest) -> str:
     field = request.GET.get("field", "member")
     return field if field in PICKER_FIELDS else "member"
