@@ -3,10 +3,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.widgets import DateInput
 from federation.models import Position
 from members.picker import MemberField, MemberListField, MembersForm
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_WIDGET = DateInput()
 
 
 class ElectionForm(MembersForm):

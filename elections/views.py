@@ -17,7 +17,7 @@ from federation.forms import LoginCreateForm
 from federation.models import Organization
 from federation.selectors import organization_next_term_number, organization_sitting_offices
 from federation.views import administered_organization_or_404 as _administered_organization
-from members.picker import MembersForm, current_members_under
+from members.picker import MemberPickers, current_members_under
 
 
 def _done(request: HttpRequest, organization: Organization, message: str) -> HttpResponse:
@@ -30,7 +30,7 @@ def _done(request: HttpRequest, organization: Organization, message: str) -> Htt
 
 def _render_form(request: HttpRequest, template: str, partial: str, context: dict) -> HttpResponse:
     form = context["form"]
-    context["chosen"] = form.chosen() if isinstance(form, MembersForm) else {}
+    context["chosen"] = form.chosen() if isinstance(form, MemberPickers) else {}
     return fragment_or_page(request, template, partial, context)
 
 

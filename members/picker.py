@@ -25,6 +25,7 @@ from members.selectors import members_visible_to
 
 PICKER_LIMIT = 20
 NOT_ELIGIBLE = _("Choose a current member of this organization or of one under it.")
+NOT_FOUND = _("Choose a member found by the search.")
 
 
 # --- Reads ------------------------------------------------------------------------------------
@@ -77,17 +78,25 @@ class MemberField(forms.ModelChoiceField):
 
 class MemberListField(forms.ModelMultipleChoiceField):
     """Members in the order chosen. A person chosen twice stays twice, so that the service
-    refuses the list instead of the form silently dropping one of them."""
+    refuses the list instead of the form silently dropping one of them, unless the field is
+    `distinct`: then the form refuses it."""
 
     widget = forms.MultipleHiddenInput
     default_error_messages = {
         "invalid_choice": NOT_ELIGIBLE,
         "invalid_pk_value": NOT_ELIGIBLE,
+        "twice": _("A member is named twice."),
     }
+
+    def __init__(self, *args, distinct: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.distinct = distinct
 
     def clean(self, value):
         if any(parse_id(pk) is None for pk in value or []):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        if self.distinct and len(set(map(str, value or []))) != len(value or []):
+            raise ValidationError(self.error_messages["twice"], code="twice")
         by_pk = {str(member.pk): member for member in super().clean(value)}
         return [by_pk[str(pk)] for pk in value or []]
 
@@ -96,8 +105,8 @@ class MemberListField(forms.ModelMultipleChoiceField):
 PICKER_FIELDS: set[str] = set()
 
 
-class MembersForm(forms.Form):
-    """A form whose picker fields (`member_fields`) choose among `members`."""
+class MemberPickers:
+    """Mixed into a form whose picker fields (`member_fields`) choose among `members`."""
 
     member_fields: tuple[str, ...] = ()
 
@@ -111,6 +120,10 @@ class MembersForm(forms.Form):
         for name in self.member_fields:
             self.fields[name].queryset = members
 
+    def is_single(self, name: str) -> bool:
+        """A picker that holds one person: a new choice replaces the chip."""
+        return not isinstance(self.fields[name], forms.ModelMultipleChoiceField)
+
     def chosen(self) -> dict[str, list[Member]]:
         """The members already chosen in each picker, to show again as chips (after an error,
         or a record's current choice when correcting it)."""
@@ -122,6 +135,10 @@ class MembersForm(forms.Form):
             by_pk = self.members.in_bulk(ids)
             chosen[name] = [by_pk[pk] for pk in ids if pk in by_pk]
         return chosen
+
+
+class MembersForm(MemberPickers, forms.Form):
+    pass
 
 
 # --- Views ------------------------------------------------------------------------------------
