@@ -287,9 +287,10 @@ class Member(models.Model):
             # Searching part of a name ("王", "婷婷") or a mobile's tail (LIKE '%…'): no btree
             # can seek that, but with the filters the directory always or often sends first,
             # the page's COUNT(*) reads this narrow index instead of the whole table.
-            # On PostgreSQL it also carries reach and erased_at (INCLUDE, migration 0011): a
-            # count of "王 among the current shop employees" of a market or of the district
-            # is then answered from the index alone, as the superuser's is.
+            # On PostgreSQL it also carries reach and erased_at (INCLUDE, migration 0012), and
+            # name_pinyin and name_initials (0013): a count of "王" or "zh" among the current
+            # shop employees of a market or of the district is then answered from the index
+            # alone, as the superuser's is.
             models.Index(
                 fields=["status", "occupation", "name", "mobile"], name="member_search_filter_idx"
             ),
