@@ -132,6 +132,19 @@ class ReachesAny(models.Lookup):
         ]
 
 
+@ReachField.register_lookup
+class ReachesAnyText(ReachesAny):
+    """reach__any_text=[2]: the same question as reach__any, asked of the text itself
+    (" 1 2 3 " holds " 2 ") on every database. No index serves it: it is for a scope that
+    holds nearly every member (the district's), where each matching row is checked anyway
+    and a LIKE on a short text costs a fraction of parsing it into an array of ids."""
+
+    lookup_name = "any_text"
+
+    def as_postgresql(self, compiler, connection):
+        return self.as_sql(compiler, connection)
+
+
 REACH_IDS_SQL = "(string_to_array(btrim({column}), ' ')::bigint[])"
 
 
