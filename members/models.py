@@ -407,10 +407,7 @@ class Member(models.Model):
         return self.age_on(datetime.date.today())
 
     def age_on(self, today: datetime.date) -> int | None:
-        if not self.birth_date:
-            return None
-        before_birthday = (today.month, today.day) < (self.birth_date.month, self.birth_date.day)
-        return today.year - self.birth_date.year - before_birthday
+        return age_on(self.birth_date, today)
 
     @property
     def masked_mobile(self) -> str:
@@ -461,6 +458,13 @@ def name_to_pinyin(name: str) -> tuple[str, str]:
 def mask_id_number(id_number: str) -> str:
     """The first three characters (the province) and stars: as on her record."""
     return f"{id_number[:3]}{'*' * (len(id_number) - 3)}" if id_number else ""
+
+
+def age_on(birth_date: datetime.date | None, today: datetime.date) -> int | None:
+    if not birth_date:
+        return None
+    before_birthday = (today.month, today.day) < (birth_date.month, birth_date.day)
+    return today.year - birth_date.year - before_birthday
 
 
 def mask_mobile(mobile: str) -> str:

@@ -239,3 +239,27 @@ def test_a_pasted_mobile_finds_her(client, district, shaoxing, chair_a):
     client.force_login(chair_a)
     response = client.get(URL, headers={"HX-Request": "true", "X-Directory-Search": pasted})
     assert names(response) == ["王秀英"]
+
+
+def test_a_row_shows_her_current_market_only(client, district, district_staff):
+    """The market column comes from the page's own query: her open market membership, not a
+    home, not a market she has left; none for a member of a new-sector organization only."""
+    moved = MemberFactory(name="钱敏")
+    MembershipFactory(
+        member=moved,
+        organization=district.market_a.federation,
+        starts_on=datetime.date(2020, 1, 1),
+        ends_on=datetime.date(2024, 1, 1),
+    )
+    MembershipFactory(
+        member=moved, organization=district.market_b.federation, starts_on=datetime.date(2024, 1, 1)
+    )
+    in_sector = MemberFactory(name="孙霞")
+    MembershipFactory(member=in_sector, organization=district.sector)
+    client.force_login(district_staff)
+    rows = {row.name: row.market_name for row in client.get(URL).context["page"]}
+    assert rows["钱敏"] == district.market_b.federation.name
+    assert rows["赵丹"] == district.market_a.federation.name  # also in home A
+    assert rows["孙霞"] is None
+    html = client.get(URL, {"q": "孙霞"}, headers={"HX-Request": "true"}).content.decode()
+    assert ">—</td>" in html
