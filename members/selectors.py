@@ -7,9 +7,19 @@ from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Exists,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat, StrIndex
+from django.db.models.functions import Coalesce, Concat, StrIndex
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -100,24 +110,33 @@ def current_member_count(user: User) -> int:
     return members_visible_to(user).current().count()
 
 
-def directory_count_kept(*, user: User, query: "DirectoryQuery") -> int | None:
-    """The directory's total read from the kept counts, when the question is one they answer:
-    current members, nothing searched or filtered but (at most) an organization she reads.
-    None otherwise: the directory counts. Opening the directory, or a market's members, then
-    costs a one-row read instead of a COUNT over every member in her scope."""
+def directory_total(*, user: User, query: "DirectoryQuery", members: QuerySet[Member]):
+    """How many members the directory finds, as an expression that the page's own query reads
+    (views.FirstPageFirst: rows and total in one round trip, from one snapshot).
+
+    The kept count (federation.MemberCount, exact by members.counts) when the question is one
+    it answers: current members, nothing searched or filtered but (at most) an organization
+    she reads. Opening the directory, or a market's members, then costs a one-row read instead
+    of a COUNT over every member in her scope. A COUNT of `members` otherwise."""
     plain = DirectoryQuery(status="current", organization=query.organization, sort=query.sort)
-    if query != plain or (user.is_authenticated and user.is_active and user.is_superuser):
-        return None
-    if query.organization is None:
-        roots = scope.member_access_roots(user)
-        return current_member_count(user) if len(roots) == 1 else None
-    organization = (
-        Organization.objects.filter(pk=query.organization).select_related("tally").first()
+    superuser = user.is_authenticated and user.is_active and user.is_superuser
+    if query == plain and not superuser:
+        if query.organization is None:
+            roots = scope.member_access_roots(user)
+            if len(roots) == 1:
+                kept = MemberCount.objects.filter(organization=roots[0]).values("members")[:1]
+                return Coalesce(Subquery(kept), 0, output_field=IntegerField())
+        else:
+            organization = (
+                Organization.objects.filter(pk=query.organization).select_related("tally").first()
+            )
+            if organization is not None and scope.may_read_members_of(user, organization):
+                tally = getattr(organization, "tally", None)
+                return Value(tally.members if tally is not None else 0, IntegerField())
+    counted = members.order_by().annotate(
+        found=Func(template="COUNT(*)", output_field=IntegerField())
     )
-    if organization is None or not scope.may_read_members_of(user, organization):
-        return None
-    tally = getattr(organization, "tally", None)
-    return tally.members if tally is not None else 0
+    return Subquery(counted.values("found"))
 
 
 def members_changeable_by(user: User) -> QuerySet[Member]:
@@ -493,15 +512,16 @@ DIRECTORY_ROW_FIELDS = (
 )
 
 
-def directory_page(members: QuerySet[Member]) -> QuerySet:
+def directory_page(members: QuerySet[Member], *, total=None) -> QuerySet:
     """A page of the directory as rows of plain values (named tuples: row.name, ...), her
-    current market's name read in the same query.
+    current market's name read in the same query; with `total` (directory_total), each row
+    also carries the number of members found (row.total).
 
     A row shows values, not a member: building 50 members, their open memberships and their
     organizations (~150 model instances and a second query for the prefetch) cost more than
     the page's SQL. The market is a subquery PostgreSQL evaluates for the rows of the page
     only (after the sort and the limit), through the index on (member, scope, ends_on); the
-    COUNT of the paginator leaves it out."""
+    total is a subquery it evaluates once; a COUNT of these rows leaves both out."""
     market = (
         Membership.objects.filter(
             member=OuterRef("pk"), ends_on__isnull=True, scope=MembershipScope.MARKET
@@ -511,9 +531,12 @@ def directory_page(members: QuerySet[Member]) -> QuerySet:
         .order_by()
         .values("organization__name")[:1]
     )
-    return members.annotate(market_name=Subquery(market)).values_list(
-        *DIRECTORY_ROW_FIELDS, "market_name", named=True
-    )
+    rows = members.annotate(market_name=Subquery(market))
+    fields = [*DIRECTORY_ROW_FIELDS, "market_name"]
+    if total is not None:
+        rows = rows.annotate(total=total)
+        fields.append("total")
+    return rows.values_list(*fields, named=True)
 
 
 def current_market(member: Member) -> Organization | None:

@@ -174,20 +174,23 @@ def test_query_count_does_not_grow_with_the_page(client, district, chair_a):
     assert full <= 6
 
 
-@pytest.mark.parametrize(("extra", "total", "pages"), [(49, 50, 1), (50, 51, 2)])
-def test_first_page_counts_right_at_the_page_boundary(
-    client, district, chair_a, extra, total, pages
-):
+@pytest.mark.parametrize("search", [{}, {"q": "周"}])  # the kept count; a COUNT
+@pytest.mark.parametrize("extra", [49, 50, 51, 120])
+def test_first_page_counts_right_at_the_page_boundary(client, district, chair_a, extra, search):
     for i in range(extra):
         member = MemberFactory(name=f"周{i}")
         MembershipFactory(member=member, organization=district.market_a.federation)
+    total = extra + (0 if search else 1)  # 赵丹 is no 周
+    pages = (total + 49) // 50
     client.force_login(chair_a)
-    page = client.get(URL).context["page"]
+    page = client.get(URL, search).context["page"]
     assert page.paginator.count == total and page.paginator.num_pages == pages
     assert len(page.object_list) == min(total, 50)
-    if pages == 2:
-        second = client.get(URL, {"page": 2}).context["page"]
-        assert len(second.object_list) == 1
+    last = client.get(URL, {**search, "page": pages}).context["page"]
+    assert last.paginator.count == total
+    assert len(last.object_list) == total - 50 * (pages - 1)
+    beyond = client.get(URL, {**search, "page": pages + 1}).context["page"]
+    assert beyond.number == pages  # get_page: the last page
 
 
 def test_full_page_needs_no_more_queries_than_the_fragment(client, district, chair_a):
