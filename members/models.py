@@ -132,6 +132,19 @@ class ReachesAny(models.Lookup):
         ]
 
 
+@ReachField.register_lookup
+class ReachesAnyText(ReachesAny):
+    """reach__any_text=[2]: the same question as reach__any, asked of the text itself
+    (" 1 2 3 " holds " 2 ") on every database. No index serves it: it is for a scope that
+    holds nearly every member (the district's), where each matching row is checked anyway
+    and a LIKE on a short text costs a fraction of parsing it into an array of ids."""
+
+    lookup_name = "any_text"
+
+    def as_postgresql(self, compiler, connection):
+        return self.as_sql(compiler, connection)
+
+
 REACH_IDS_SQL = "(string_to_array(btrim({column}), ' ')::bigint[])"
 
 
@@ -287,9 +300,10 @@ class Member(models.Model):
             # Searching part of a name ("王", "婷婷") or a mobile's tail (LIKE '%…'): no btree
             # can seek that, but with the filters the directory always or often sends first,
             # the page's COUNT(*) reads this narrow index instead of the whole table.
-            # On PostgreSQL it also carries reach and erased_at (INCLUDE, migration 0011): a
-            # count of "王 among the current shop employees" of a market or of the district
-            # is then answered from the index alone, as the superuser's is.
+            # On PostgreSQL it also carries reach and erased_at (INCLUDE, migration 0012), and
+            # name_pinyin and name_initials (0013): a count of "王" or "zh" among the current
+            # shop employees of a market or of the district is then answered from the index
+            # alone, as the superuser's is.
             models.Index(
                 fields=["status", "occupation", "name", "mobile"], name="member_search_filter_idx"
             ),
@@ -393,10 +407,7 @@ class Member(models.Model):
         return self.age_on(datetime.date.today())
 
     def age_on(self, today: datetime.date) -> int | None:
-        if not self.birth_date:
-            return None
-        before_birthday = (today.month, today.day) < (self.birth_date.month, self.birth_date.day)
-        return today.year - self.birth_date.year - before_birthday
+        return age_on(self.birth_date, today)
 
     @property
     def masked_mobile(self) -> str:
@@ -447,6 +458,13 @@ def name_to_pinyin(name: str) -> tuple[str, str]:
 def mask_id_number(id_number: str) -> str:
     """The first three characters (the province) and stars: as on her record."""
     return f"{id_number[:3]}{'*' * (len(id_number) - 3)}" if id_number else ""
+
+
+def age_on(birth_date: datetime.date | None, today: datetime.date) -> int | None:
+    if not birth_date:
+        return None
+    before_birthday = (today.month, today.day) < (birth_date.month, birth_date.day)
+    return today.year - birth_date.year - before_birthday
 
 
 def mask_mobile(mobile: str) -> str:
