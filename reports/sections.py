@@ -31,7 +31,18 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.apps import apps
-from django.db.models import Case, CharField, Count, IntegerField, Max, Q, QuerySet, Value, When
+from django.db import connection
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -563,7 +574,10 @@ def member_moves(organization: Organization, year: int) -> dict[str, int]:
     """Members who joined and who left during the year, in all and per month, and during the
     previous year (totals only: the summary's comparison), among those who belonged here at
     some time in that year. One query for both years: only the members who joined or left in
-    them are read, each with her memberships here that overlap the two years."""
+    them are read, each with her memberships here that overlap the two years; they are
+    counted per month of joining and of leaving (a few dozen groups), and the months summed
+    here: a conditional count per figure (28 of them) cost the ORM ~10 ms to build and the
+    database as much to test on every row."""
 
     def compute() -> dict[str, int]:
         first, last = datetime.date(year, 1, 1), as_of(year)
@@ -581,25 +595,40 @@ def member_moves(organization: Organization, year: int) -> dict[str, int]:
             Member.objects.filter(Q(joined_on__range=both_years) | Q(left_on__range=both_years))
             .filter(here & overlapping)
             .order_by()
+            .values("pk")
             .annotate(
                 this_year=_flag(
                     Q(memberships__ends_on__isnull=True) | Q(memberships__ends_on__gt=first)
                 ),
                 previous_year=_flag(Q(memberships__starts_on__lte=previous_last)),
             )
+            .values("joined_on", "left_on", "this_year", "previous_year")
         )
-        this_year, previous_year = Q(this_year=1), Q(previous_year=1)
-        aggregates = {
-            "joined": Count("pk", filter=this_year & Q(joined_on__year=year)),
-            "left": Count("pk", filter=this_year & Q(left_on__year=year)),
-            "previous_joined": Count("pk", filter=previous_year & Q(joined_on__year=year - 1)),
-            "previous_left": Count("pk", filter=previous_year & Q(left_on__year=year - 1)),
-        }
+        inner, params = flagged.query.sql_with_params()
+        parts = [
+            connection.ops.date_extract_sql(part, column, ())
+            for column in ("joined_on", "left_on")
+            for part in ("year", "month")
+        ]
+        days = ", ".join(sql for sql, _params in parts)
+        counted = (
+            f"SELECT {days}, this_year, previous_year, COUNT(*)"  # noqa: S608 (the ORM's SQL)
+            f" FROM ({inner}) flagged GROUP BY 1, 2, 3, 4, 5, 6"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(counted, [*(p for _sql, ps in parts for p in ps), *params])
+            groups = cursor.fetchall()
+        found = dict.fromkeys(["joined", "left", "previous_joined", "previous_left"], 0)
         for month in range(1, 13):
-            days = _month_range(year, month)
-            aggregates[f"joined_{month}"] = Count("pk", filter=this_year & Q(joined_on__range=days))
-            aggregates[f"left_{month}"] = Count("pk", filter=this_year & Q(left_on__range=days))
-        return flagged.aggregate(**aggregates)
+            found[f"joined_{month}"] = found[f"left_{month}"] = 0
+        for *days, this_year, previous_year, n in groups:
+            for move, in_year, month in (("joined", *days[:2]), ("left", *days[2:])):
+                if in_year == year and this_year:
+                    found[move] += n
+                    found[f"{move}_{int(month)}"] += n
+                elif in_year == year - 1 and previous_year:
+                    found[f"previous_{move}"] += n
+        return found
 
     return _shared(("moves", organization.pk, year), compute)
 
