@@ -239,11 +239,16 @@ PROFILE_ATTRIBUTES = {
 
 
 def _band(day: datetime.date, bands) -> Case:
-    """The age band on the day ("" when the birth date is not recorded)."""
+    """The age band on the day ("" when the birth date is not recorded). The bands run from
+    the youngest, each starting where the one before ends (a test holds them to it), so a WHEN
+    needs only the older bound: the bands before it took everyone younger. One comparison per
+    band, where `_band_condition` (the directory's filter) makes three."""
     return Case(
         *[
-            When(_band_condition(youngest, oldest, day), then=Value(key))
-            for key, youngest, oldest in bands
+            When(birth_date__gt=_years_before(day, oldest), then=Value(key))
+            if oldest is not None
+            else When(birth_date__isnull=False, then=Value(key))
+            for key, _youngest, oldest in bands
         ],
         default=Value(""),
         output_field=CharField(),

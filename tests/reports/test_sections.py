@@ -1,6 +1,7 @@
 """The yearly report's counting: history-aware, each breakdown adds up, queries do not grow."""
 
 import datetime
+import itertools
 
 import pytest
 from django.db import connection
@@ -141,6 +142,30 @@ def test_age_is_counted_on_the_as_of_day(district, history):
     assert bands_2024.value("60plus") == 1
     bands_2026 = sections.members_by_age_band(district.district, 2026)
     assert bands_2026.value("under30") == 1
+
+
+@pytest.mark.parametrize("bands", [sections.MEMBER_AGE_BANDS, sections.OFFICER_AGE_BANDS])
+def test_age_bands_follow_each_other_from_the_youngest(bands):
+    # The report's band expression tests only each band's older bound (sections._band).
+    assert bands[0][1] is None and bands[-1][2] is None
+    for (_key, _youngest, oldest), (_next, next_youngest, _oldest) in itertools.pairwise(bands):
+        assert next_youngest == oldest
+
+
+def test_a_birthday_on_the_as_of_day_counts_in_the_older_band(district, today):
+    # Pinned today: 30 November 2026. Thirty today, thirty tomorrow, forty today.
+    market = MarketFactory(name="生日市场", cluster=district.cluster).federation
+    for name, born in [
+        ("甲", datetime.date(1996, 11, 30)),
+        ("乙", datetime.date(1996, 12, 1)),
+        ("丙", datetime.date(1986, 11, 30)),
+        ("丁", None),
+    ]:
+        # No ID number: the birth date would be read from it.
+        member = MemberFactory(name=name, birth_date=born, id_number="")
+        MembershipFactory(member=member, organization=market, starts_on=datetime.date(2026, 1, 1))
+    bands = sections.members_by_age_band(market, 2026)
+    assert [bands.value(key) for key in ("under30", "30s", "40s", "")] == [1, 1, 1, 1]
 
 
 def test_officers_sites_and_coverage(district, history):
