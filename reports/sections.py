@@ -163,13 +163,12 @@ def members_on(organization: Organization, day: datetime.date) -> QuerySet[Membe
     return Member.objects.filter(pk__in=memberships_on(organization, day).values("member_id"))
 
 
-def _members_in_year(organization: Organization, year: int) -> QuerySet[Member]:
-    """Members who belonged to the organization at some time during the year."""
+def _memberships_in_year(organization: Organization, year: int) -> QuerySet[Membership]:
+    """Memberships here in force at some time during the year."""
     first, last = datetime.date(year, 1, 1), as_of(year)
-    overlapping = Membership.objects.filter(
-        organization__in=_subtree(organization), starts_on__lte=last
-    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gt=first))
-    return Member.objects.filter(pk__in=overlapping.values("member_id"))
+    return Membership.objects.filter(_in_subtree(organization), starts_on__lte=last).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gt=first)
+    )
 
 
 def _years_before(day: datetime.date, years: int) -> datetime.date:
@@ -898,7 +897,7 @@ def sites_by_rating(organization: Organization, year: int) -> Section:
 def honors_by_kind(organization: Organization, year: int) -> Section:
     """Honors of the year awarded to members who belonged here during the year."""
     honors = Honor.objects.filter(
-        year=year, member__in=_members_in_year(organization, year).values("pk")
+        year=year, member__in=_memberships_in_year(organization, year).values("member_id")
     )
     counts = dict(
         honors.order_by().values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")
