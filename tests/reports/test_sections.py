@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from federation.models import CoverageTarget, OrganizationKind, Position
 from members import services
-from members.models import Education, HonorKind, Occupation, PoliticalStatus
+from members.models import Education, HonorKind, Member, Occupation, PoliticalStatus
 from reports import sections
 from tests.factories import (
     MarketFactory,
@@ -166,6 +166,104 @@ def test_a_birthday_on_the_as_of_day_counts_in_the_older_band(district, today):
         MembershipFactory(member=member, organization=market, starts_on=datetime.date(2026, 1, 1))
     bands = sections.members_by_age_band(market, 2026)
     assert [bands.value(key) for key in ("under30", "30s", "40s", "")] == [1, 1, 1, 1]
+
+
+def _from_the_history(organization, day):
+    return sections._profile(sections.members_on(organization, day), day, sections.MEMBER_AGE_BANDS)
+
+
+def _today_agrees_with_the_history(district):
+    """This year's members of the federations above the markets, read from the member table
+    (status and reach), are the history's members in force today, breakdown by breakdown."""
+    day = sections.as_of(2026)
+    for organization in (district.city, district.district, district.cluster):
+        assert sections.counted_today(organization, day) is not None  # the member table answers
+        expected = _from_the_history(organization, day)
+        assert sections.member_profile(organization, 2026) == expected, organization.name
+    return expected
+
+
+def test_todays_figures_from_the_member_table_agree_with_the_history(
+    district, history, district_staff, chair_a, chair_b, today
+):
+    d = district
+    # Moved in June, left in 2025, joined this year, in a sector organization only.
+    assert _today_agrees_with_the_history(d)["total"][""] == 5
+    # Moved today: counts once, in her new market.
+    transfer = services.transfer_request(
+        member=d.member_b,
+        to_organization=d.market_a.federation,
+        effective_on=today,
+        reason="",
+        by=chair_b,
+        by_receiver=False,
+    )
+    services.transfer_confirm(transfer=transfer, by=chair_a)
+    _today_agrees_with_the_history(d)
+    # Put into a home of another market than her own.
+    services.members_assign_home(
+        members=Member.objects.filter(pk=history["new"].pk),
+        home=d.home_a,
+        starts_on=today,
+        by=district_staff,
+    )
+    _today_agrees_with_the_history(d)
+    # Left today: no longer counted today.
+    services.member_mark_left(
+        member=history["sector_only"], left_on=today, reason="", by=district_staff
+    )
+    assert _today_agrees_with_the_history(d)["total"][""] == 4
+    # Came back (left in 2025), in another market than the one she left.
+    services.member_restore(
+        member=history["left"],
+        market=d.market_b.federation,
+        restored_on=today,
+        by=district_staff,
+    )
+    assert _today_agrees_with_the_history(d)["total"][""] == 5
+    # Erased at her request: she leaves today, her row stays for past years.
+    services.member_erase(member=history["moved"], by=district_staff)
+    assert _today_agrees_with_the_history(d)["total"][""] == 4
+    # The whole year's report agrees with itself: every breakdown adds up to the summary.
+    report = _by_key(sections.report(d.district, 2026))
+    total = report["summary"].value("members")
+    for key in MEMBER_BREAKDOWNS:
+        assert sum(row.values[0] for row in report[key].rows) == total, key
+
+
+def test_a_move_dated_ahead_leaves_todays_figures_to_the_history(
+    district, history, district_staff, chair_a, chair_b, today
+):
+    d = district
+    # She comes back in ten days: current already, and her reach names market B.
+    services.member_restore(
+        member=history["left"],
+        market=d.market_b.federation,
+        restored_on=today + datetime.timedelta(days=10),
+        by=district_staff,
+    )
+    transfer = services.transfer_request(
+        member=d.member_a,
+        to_organization=d.market_b.federation,
+        effective_on=today + datetime.timedelta(days=10),
+        reason="",
+        by=chair_a,
+        by_receiver=False,
+    )
+    services.transfer_confirm(transfer=transfer, by=chair_b)
+    day = sections.as_of(2026)
+    # 赵丹's reach already names market B; the history has her in A until the move.
+    assert sections.counted_today(d.district, day) is None
+    assert sections.member_profile(d.district, 2026) == _from_the_history(d.district, day)
+    assert sections.member_profile(d.district, 2026)["total"][""] == 5  # not yet 刘梅
+    by_market = sections.members_by_market(d.district, 2026)
+    assert by_market.value(str(d.market_a.federation.pk)) == 1
+    assert sum(row.values[0] for row in by_market.rows) == by_market.total[0]
+
+
+def test_past_years_and_markets_are_counted_from_the_history(district, history):
+    assert sections.counted_today(district.district, datetime.date(2025, 12, 31)) is None
+    assert sections.counted_today(district.market_a.federation, sections.as_of(2026)) is None
 
 
 def test_officers_sites_and_coverage(district, history):
