@@ -5,11 +5,19 @@ import itertools
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from federation.models import CoverageTarget, OrganizationKind, Position
 from members import services
-from members.models import Education, HonorKind, Member, Occupation, PoliticalStatus
+from members.models import (
+    Education,
+    HonorKind,
+    Member,
+    MembershipScope,
+    Occupation,
+    PoliticalStatus,
+)
 from reports import sections
 from tests.factories import (
     MarketFactory,
@@ -172,15 +180,42 @@ def _from_the_history(organization, day):
     return sections._profile(sections.members_on(organization, day), day, sections.MEMBER_AGE_BANDS)
 
 
+def _places_from_the_history(organization, day):
+    in_force = sections.members_on(organization, day).order_by()
+    return {
+        key: dict(
+            sections.memberships_on(organization, day)
+            .filter(scope=scope)
+            .values_list("organization")
+            .annotate(n=Count("*"))
+        )
+        for key, scope in [("market", MembershipScope.MARKET), ("home", MembershipScope.HOME)]
+    } | {"total": in_force.count()}
+
+
+def _places(organization):
+    by_market = sections.members_by_market(organization, 2026)
+    by_home = sections.members_by_home(organization, 2026)
+    return {
+        "market": {int(r.key): r.values[0] for r in by_market.rows if r.key and r.values[0]},
+        "home": {int(r.key): r.values[0] for r in by_home.rows if r.key and r.values[0]},
+        "total": by_market.total[0],
+    }
+
+
 def _today_agrees_with_the_history(district):
     """This year's members of the federations above the markets, read from the member table
-    (status and reach), are the history's members in force today, breakdown by breakdown."""
+    (status and reach), are the history's members in force today, breakdown by breakdown;
+    every organization's members per market and home, read from the open memberships, too."""
     day = sections.as_of(2026)
     for organization in (district.city, district.district, district.cluster):
         assert sections.counted_today(organization, day) is not None  # the member table answers
         expected = _from_the_history(organization, day)
         assert sections.member_profile(organization, 2026) == expected, organization.name
-    return expected
+    for organization in (district.district, district.market_a.federation, district.home_a):
+        assert sections.open_means_in_force(organization, day)
+        assert _places(organization) == _places_from_the_history(organization, day)
+    return sections.member_profile(district.district, 2026)
 
 
 def test_todays_figures_from_the_member_table_agree_with_the_history(
@@ -254,6 +289,8 @@ def test_a_move_dated_ahead_leaves_todays_figures_to_the_history(
     day = sections.as_of(2026)
     # 赵丹's reach already names market B; the history has her in A until the move.
     assert sections.counted_today(d.district, day) is None
+    assert not sections.open_means_in_force(d.district, day)
+    assert _places(d.district) == _places_from_the_history(d.district, day)
     assert sections.member_profile(d.district, 2026) == _from_the_history(d.district, day)
     assert sections.member_profile(d.district, 2026)["total"][""] == 5  # not yet 刘梅
     by_market = sections.members_by_market(d.district, 2026)
