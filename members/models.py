@@ -322,6 +322,13 @@ class Member(models.Model):
                 ],
                 name="member_statistics_idx",
             ),
+            # This year's statistics of the district (reports.sections.counted_today): the
+            # current members' counted columns and reach, read from this index alone.
+            models.Index(
+                fields=["status"],
+                include=["occupation", "political_status", "education", "birth_date", "reach"],
+                name="member_profile_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -635,6 +642,10 @@ class Membership(models.Model):
                 name="membership_history_path_idx",
                 opclasses=["varchar_pattern_ops", "date_ops"],
             ),
+            # "Does any membership start or end after today?" (reports.sections.counted_today):
+            # two short range scans instead of a pass over every membership.
+            models.Index(fields=["starts_on"], name="membership_starts_idx"),
+            models.Index(fields=["ends_on"], name="membership_ends_idx"),
         ]
 
     def __str__(self) -> str:
