@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('federation', '0006_issue9_organization_sort_name'),
         ('markets', '0002_issue9_market_pinyin_order'),
-        ('members', '0012_issue8_member_reach'),
+        ('members', '0013_issue8_search_filter_pinyin'),
     ]
 
     operations = [
