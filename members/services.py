@@ -3,6 +3,7 @@
 leaves a record of who did it."""
 
 import datetime
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -753,7 +754,8 @@ def _bulk_history(
 class RosterChanges:
     """What one roster import applies to one market, prepared and reviewed beforehand."""
 
-    new: list[dict] = field(default_factory=list)  # field -> value
+    # field -> value; may be a generator, consumed once, after the updates are checked
+    new: Iterable[dict] = field(default_factory=list)
     # (member id, version seen at review, {field: new value})
     updates: list[tuple[int, int, dict]] = field(default_factory=list)
     # (member id, version seen at review) of members of the market to mark as left
@@ -936,8 +938,6 @@ def members_import_roster(
     (the previous values, ID numbers encrypted)."""
     scope.require(scope.may_change_members_of(by, organization))
     creatable, editable = set(creatable_member_fields(by)), set(editable_member_fields(by))
-    for row in changes.new:
-        scope.require(set(row) <= creatable)
     for _pk, _version, values in changes.updates:
         scope.require(set(values) <= editable)
     params = {"batch": batch}
@@ -947,8 +947,12 @@ def members_import_roster(
     # in this market: she reaches it and every organization above it.
     reach = reach_of([organization.descendant_path_prefix])
     created: list[int] = []
-    for start in range(0, len(changes.new), _INSERT_CHUNK):
-        chunk = changes.new[start : start + _INSERT_CHUNK]
+    for batched_rows in itertools.batched(changes.new, _INSERT_CHUNK):
+        chunk = list(batched_rows)
+        # Checked chunk by chunk as the rows arrive: a refusal still undoes everything (this
+        # transaction), and the rows need not all be held at once.
+        for row in chunk:
+            scope.require(set(row) <= creatable)
         try:
             with transaction.atomic():
                 ids = _insert_members(chunk, joined_on=joined_on, reach=reach)
