@@ -119,6 +119,7 @@ def case_ours(path: str, market_index: int) -> dict:
     batch = services.batch_preview(batch=batch, by=user)
     preview = time.perf_counter() - started
     assert batch.status == "previewed", batch.error
+    preview_peak = peak_mb()
     started = time.perf_counter()
     phases.clear()
     clock = _Clock()
@@ -136,6 +137,7 @@ def case_ours(path: str, market_index: int) -> dict:
         "new": batch.summary["new"],
         "invalid": batch.summary["invalid"],
         "peak_mb": peak,
+        "preview_peak_mb": preview_peak,
         "base_mb": base,
         # Where the commit's time went: wall seconds, CPU seconds in this Python process and
         # in its PostgreSQL backend (the rest is waiting: for the other, for the disk, for
