@@ -16,8 +16,16 @@ own process so that peak memory (ru_maxrss) belongs to that case alone:
 - django-import-export 4, tuned: bulk mode (use_bulk, batch_size 2000), skip_diff,
   force_init_instance (no lookup per row), reading the same .xlsx through tablib. It writes
   the members only: no memberships, counts or history, so it does less than ours;
+- django-import-export with its defaults (a lookup, a diff and a save per row): only on
+  sheets up to --defaults-max-rows (10,000), as it takes minutes beyond;
 - COPY: psycopg's COPY of the same rows, already converted and encrypted, into the member
   table: the ceiling for getting rows into PostgreSQL, with no reading or checking at all.
+
+COPY and django-import-export run in a transaction that is rolled back once timed (with the
+checks PostgreSQL defers to COMMIT run first); ours is undone by its own undo. The member,
+membership and change-record tables are vacuumed before every case (autovacuum is off on
+this server), so that no case pays for the dead rows of the one before. For ours the commit's
+steps are timed too: wall time, CPU time in Python and in its PostgreSQL backend.
 
 Then exports --export members (the whole seeded directory, as district staff) to .xlsx (our
 streaming writer, rosters/xlsxstream.py) and .csv with ours, to .xlsx with the same rows through
@@ -216,7 +224,7 @@ def _phases_recorded() -> dict:
     return phases
 
 
-def case_import_export(path: str, market_index: int) -> dict:
+def case_import_export(path: str, market_index: int, tuned: bool = True) -> dict:
     import tablib
     from import_export import resources
 
@@ -227,10 +235,11 @@ def case_import_export(path: str, market_index: int) -> dict:
             model = Member
             fields = ("name", "mobile", "id_number", "occupation", "joined_on")
             import_id_fields = ("mobile",)
-            use_bulk = True
-            batch_size = 2000
-            skip_diff = True
-            force_init_instance = True
+            if tuned:
+                use_bulk = True
+                batch_size = 2000
+                skip_diff = True
+                force_init_instance = True
 
     base = peak_mb()
     started = time.perf_counter()
@@ -284,12 +293,22 @@ def _deferred_checks() -> float:
 
 def vacuum() -> None:
     """The server runs with autovacuum off: every run inserts and deletes 100,000s of rows, and
-    the dead ones (and stale statistics) slowed the next runs. Each run starts vacuumed."""
+    the dead ones (and stale statistics) slowed the next runs. Each case starts vacuumed; the
+    dead rows found are printed (what the case before left)."""
     from django.db import connection
 
+    tables = ("members_member", "members_membership", "audit_changerecord")
+    started = time.perf_counter()
     with connection.cursor() as cursor:
-        for table in ("members_member", "members_membership", "audit_changerecord"):
+        cursor.execute(
+            "SELECT relname, n_dead_tup FROM pg_stat_user_tables WHERE relname = ANY(%s)",
+            [list(tables)],
+        )
+        dead = dict(cursor.fetchall())
+        for table in tables:
             cursor.execute(f"VACUUM ANALYZE {table}")
+    found = ", ".join(f"{table} {dead.get(table, 0):,}" for table in tables)
+    print(f"  (VACUUM ANALYZE {time.perf_counter() - started:.1f} s; dead rows: {found})")
 
 
 def case_copy(path: str, market_index: int) -> dict:
@@ -438,6 +457,8 @@ def child(args) -> None:
         result = case_ours(args.path, args.market)
     elif name == "import-export":
         result = case_import_export(args.path, args.market)
+    elif name == "import-export-defaults":
+        result = case_import_export(args.path, args.market, tuned=False)
     elif name == "copy":
         result = case_copy(args.path, args.market)
     elif name in ("export-xlsx", "export-csv", "export-xlsxwriter"):
@@ -474,6 +495,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--profile", default="", help="profile one case (ours, copy, …)")
     parser.add_argument("--reuse", action="store_true", help="skip seed_demo's check")
+    parser.add_argument(
+        "--defaults-max-rows",
+        type=int,
+        default=10_000,
+        help="largest sheet for django-import-export with its defaults (a row at a time)",
+    )
     args = parser.parse_args()
     if args.child:
         args.case = args.child
@@ -497,8 +524,11 @@ def main() -> None:
             run_child(args.database_url, "make-sheet", rows=[rows], path=path, seed=index + 1)
             size = os.path.getsize(path) / 1e6
             print(f"sheet: {rows:,} rows, {size:.1f} MB .xlsx")
-            for case in ("ours", "import-export", "copy"):
+            for case in ("ours", "import-export", "import-export-defaults", "copy"):
                 if case in args.skip:
+                    continue
+                if case == "import-export-defaults" and rows > args.defaults_max_rows:
+                    print(f"  {case:14} not run above {args.defaults_max_rows:,} rows")
                     continue
                 vacuum()  # every case starts from the same state
                 result = run_child(
