@@ -543,13 +543,13 @@ def main() -> None:
         result = run_child(args.database_url, case, **extra)
         print(f"{case:14} {json.dumps(result)}", flush=True)
     print()
-    print("rows     case             seconds   rows/s    peak MB")
+    print("rows     case                    seconds   rows/s    peak MB")
     for rows, case, result in lines:
         if result.get("failed"):
-            print(f"{rows:<8} {case:15} failed")
+            print(f"{rows:<8} {case:22} failed")
             continue
         seconds = sum(result.get(k, 0) for k in ("preview", "commit", "import", "copy"))
-        print(f"{rows:<8} {case:15} {seconds:8.1f} {rows / seconds:9,.0f} {result['peak_mb']:9.0f}")
+        print(f"{rows:<8} {case:22} {seconds:8.1f} {rows / seconds:9,.0f} {result['peak_mb']:9.0f}")
 
 
 if __name__ == "__main__":
