@@ -66,7 +66,7 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("members", "0012_issue8_member_reach")]
+    dependencies = [("members", "0014_issue13_profile_and_dates")]
 
     operations = [
         migrations.SeparateDatabaseAndState(
