@@ -16,8 +16,16 @@ own process so that peak memory (ru_maxrss) belongs to that case alone:
 - django-import-export 4, tuned: bulk mode (use_bulk, batch_size 2000), skip_diff,
   force_init_instance (no lookup per row), reading the same .xlsx through tablib. It writes
   the members only: no memberships, counts or history, so it does less than ours;
+- django-import-export with its defaults (a lookup, a diff and a save per row): only on
+  sheets up to --defaults-max-rows (10,000), as it takes minutes beyond;
 - COPY: psycopg's COPY of the same rows, already converted and encrypted, into the member
   table: the ceiling for getting rows into PostgreSQL, with no reading or checking at all.
+
+COPY and django-import-export run in a transaction that is rolled back once timed (with the
+checks PostgreSQL defers to COMMIT run first); ours is undone by its own undo. The member,
+membership and change-record tables are vacuumed before every case (autovacuum is off on
+this server), so that no case pays for the dead rows of the one before. For ours the commit's
+steps are timed too: wall time, CPU time in Python and in its PostgreSQL backend.
 
 Then exports --export members (the whole seeded directory, as district staff) to .xlsx (our
 streaming writer, rosters/xlsxstream.py) and .csv with ours, to .xlsx with the same rows through
@@ -36,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,6 +116,7 @@ def case_ours(path: str, market_index: int) -> dict:
     from rosters import services
 
     user, market = _staff(), _market(market_index)
+    phases = _phases_recorded()
     data = Path(path).read_bytes()
     # pypinyin is imported on its first use (members.models.name_to_pinyin), once a process:
     # here before the clock starts, as when it was imported at startup.
@@ -117,9 +127,13 @@ def case_ours(path: str, market_index: int) -> dict:
     batch = services.batch_preview(batch=batch, by=user)
     preview = time.perf_counter() - started
     assert batch.status == "previewed", batch.error
+    preview_peak = peak_mb()
     started = time.perf_counter()
+    phases.clear()
+    clock = _Clock()
     batch = services.batch_commit(batch=batch, by=user)
     commit = time.perf_counter() - started
+    commit_phases = {**phases, "whole commit": clock.read()}
     peak = peak_mb()
     started = time.perf_counter()
     services.batch_undo(batch=batch, by=user)
@@ -131,13 +145,87 @@ def case_ours(path: str, market_index: int) -> dict:
         "new": batch.summary["new"],
         "invalid": batch.summary["invalid"],
         "peak_mb": peak,
+        "preview_peak_mb": preview_peak,
         "base_mb": base,
+        # Where the commit's time went: wall seconds, CPU seconds in this Python process and
+        # in its PostgreSQL backend (the rest is waiting: for the other, for the disk, for
+        # the 2 cores that others share).
+        "commit_phases": commit_phases,
     }
 
 
-def case_import_export(path: str, market_index: int) -> dict:
-    import tablib
+class _Clock:
+    """Wall time, this process's CPU time and its PostgreSQL backend's CPU time (read from
+    /proc: the server runs on this host) since it was made."""
+
+    def __init__(self):
+        from django.db import connection
+
+        connection.ensure_connection()
+        if not hasattr(_Clock, "stat"):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                _Clock.stat = f"/proc/{cursor.fetchone()[0]}/stat"
+        self.start = self.now()
+
+    def now(self) -> tuple[float, float, float]:
+        try:
+            with open(_Clock.stat) as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            backend = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            backend = float("nan")
+        return time.perf_counter(), time.process_time(), backend
+
+    def read(self) -> dict:
+        end = self.now()
+        wall, python, postgres = (round(b - a, 2) for a, b in zip(self.start, end, strict=True))
+        return {"wall": wall, "python_cpu": python, "pg_cpu": postgres}
+
+
+def _phases_recorded() -> dict:
+    """Time the steps of members_import_roster (and the COMMIT at its end) as the bench runs
+    it: the functions are wrapped here, the product's code is unchanged."""
     from django.db import connection
+
+    from members import services as member_services
+
+    phases: dict[str, dict] = {}
+    depth = [0]
+
+    def timed(label, function):
+        def wrapper(*args, **kwargs):
+            depth[0] += 1
+            clock = _Clock() if depth[0] == 1 else None
+            try:
+                return function(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+                if clock is not None:
+                    name = label(*args, **kwargs) if callable(label) else label
+                    reading = clock.read()
+                    if name in phases:  # a step that runs per chunk: add up
+                        reading = {k: round(v + phases[name][k], 2) for k, v in reading.items()}
+                    phases[name] = reading
+
+        return wrapper
+
+    for name in ("_check_versions", "_insert_members", "_insert_history", "counts_add_new"):
+        setattr(member_services, name, timed(name, getattr(member_services, name)))
+    member_services._insert_rows = timed(
+        lambda model, *a, **k: f"_insert_rows {model._meta.model_name}",
+        member_services._insert_rows,
+    )
+    if hasattr(member_services, "members_reach_refresh"):
+        member_services.members_reach_refresh = timed(
+            "members_reach_refresh", member_services.members_reach_refresh
+        )
+    connection._commit = timed("COMMIT", connection._commit)
+    return phases
+
+
+def case_import_export(path: str, market_index: int, tuned: bool = True) -> dict:
+    import tablib
     from import_export import resources
 
     from members.models import Member
@@ -147,10 +235,11 @@ def case_import_export(path: str, market_index: int) -> dict:
             model = Member
             fields = ("name", "mobile", "id_number", "occupation", "joined_on")
             import_id_fields = ("mobile",)
-            use_bulk = True
-            batch_size = 2000
-            skip_diff = True
-            force_init_instance = True
+            if tuned:
+                use_bulk = True
+                batch_size = 2000
+                skip_diff = True
+                force_init_instance = True
 
     base = peak_mb()
     started = time.perf_counter()
@@ -164,13 +253,11 @@ def case_import_export(path: str, market_index: int) -> dict:
     dataset = tablib.Dataset(
         *[(r[0], r[1], r[2], codes[r[3]], r[4]) for r in dataset], headers=dataset.headers
     )
-    result = MemberResource().import_data(dataset, dry_run=False, use_transactions=True)
-    seconds = time.perf_counter() - started
+    with _rolled_back():
+        result = MemberResource().import_data(dataset, dry_run=False, use_transactions=True)
+        seconds = time.perf_counter() - started + _deferred_checks()
     peak = peak_mb()
     created = result.totals.get("new", 0)
-    mobiles = [r[1] for r in dataset]
-    with connection.cursor() as cursor:
-        cursor.execute(CLEAN_UP, [mobiles])
     return {
         "import": seconds,
         "new": created,
@@ -180,19 +267,48 @@ def case_import_export(path: str, market_index: int) -> dict:
     }
 
 
-# A join on the unnested array, not "mobile = ANY(array)": with stale statistics the planner
-# chose a sequential scan comparing every row with the 100,000 values (minutes).
-CLEAN_UP = "DELETE FROM members_member WHERE mobile IN (SELECT unnest(%s::text[]))"
+@contextmanager
+def _rolled_back():
+    """Run a case that inserts members in a transaction that is then rolled back. Deleting
+    the 100,000 rows afterwards took over 10 minutes: the planner, estimating 10 mobiles in
+    the unnested array, looked each of the 100,000 up in the mobile's trigram index, where
+    every one of them shares the trigrams of the sheet's 141… prefix."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def _deferred_checks() -> float:
+    """Run the checks PostgreSQL defers to COMMIT (the foreign keys are DEFERRABLE INITIALLY
+    DEFERRED), as the commit that _rolled_back skips would: their time belongs to the case."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    return time.perf_counter() - started
 
 
 def vacuum() -> None:
     """The server runs with autovacuum off: every run inserts and deletes 100,000s of rows, and
-    the dead ones (and stale statistics) slowed the next runs. Each run starts vacuumed."""
+    the dead ones (and stale statistics) slowed the next runs. Each case starts vacuumed; the
+    dead rows found are printed (what the case before left)."""
     from django.db import connection
 
+    tables = ("members_member", "members_membership", "audit_changerecord")
+    started = time.perf_counter()
     with connection.cursor() as cursor:
-        for table in ("members_member", "members_membership", "audit_changerecord"):
+        cursor.execute(
+            "SELECT relname, n_dead_tup FROM pg_stat_user_tables WHERE relname = ANY(%s)",
+            [list(tables)],
+        )
+        dead = dict(cursor.fetchall())
+        for table in tables:
             cursor.execute(f"VACUUM ANALYZE {table}")
+    found = ", ".join(f"{table} {dead.get(table, 0):,}" for table in tables)
+    print(f"  (VACUUM ANALYZE {time.perf_counter() - started:.1f} s; dead rows: {found})")
 
 
 def case_copy(path: str, market_index: int) -> dict:
@@ -225,14 +341,13 @@ def case_copy(path: str, market_index: int) -> dict:
         "joined_on, status, left_reason, notes, version, created_at, updated_at"
     )
     base = peak_mb()
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        with cursor.copy(f"COPY members_member ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    seconds = time.perf_counter() - started
-    with connection.cursor() as cursor:
-        cursor.execute(CLEAN_UP, [[r[4] for r in rows]])
+    with _rolled_back():
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            with cursor.copy(f"COPY members_member ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        seconds = time.perf_counter() - started + _deferred_checks()
     return {"copy": seconds, "rows": len(rows), "peak_mb": peak_mb(), "base_mb": base}
 
 
@@ -342,6 +457,8 @@ def child(args) -> None:
         result = case_ours(args.path, args.market)
     elif name == "import-export":
         result = case_import_export(args.path, args.market)
+    elif name == "import-export-defaults":
+        result = case_import_export(args.path, args.market, tuned=False)
     elif name == "copy":
         result = case_copy(args.path, args.market)
     elif name in ("export-xlsx", "export-csv", "export-xlsxwriter"):
@@ -378,6 +495,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--profile", default="", help="profile one case (ours, copy, …)")
     parser.add_argument("--reuse", action="store_true", help="skip seed_demo's check")
+    parser.add_argument(
+        "--defaults-max-rows",
+        type=int,
+        default=10_000,
+        help="largest sheet for django-import-export with its defaults (a row at a time)",
+    )
     args = parser.parse_args()
     if args.child:
         args.case = args.child
@@ -401,9 +524,13 @@ def main() -> None:
             run_child(args.database_url, "make-sheet", rows=[rows], path=path, seed=index + 1)
             size = os.path.getsize(path) / 1e6
             print(f"sheet: {rows:,} rows, {size:.1f} MB .xlsx")
-            for case in ("ours", "import-export", "copy"):
+            for case in ("ours", "import-export", "import-export-defaults", "copy"):
                 if case in args.skip:
                     continue
+                if case == "import-export-defaults" and rows > args.defaults_max_rows:
+                    print(f"  {case:14} not run above {args.defaults_max_rows:,} rows")
+                    continue
+                vacuum()  # every case starts from the same state
                 result = run_child(
                     args.database_url, case, path=path, market=index, rows=[rows], **extra
                 )
@@ -416,13 +543,13 @@ def main() -> None:
         result = run_child(args.database_url, case, **extra)
         print(f"{case:14} {json.dumps(result)}", flush=True)
     print()
-    print("rows     case             seconds   rows/s    peak MB")
+    print("rows     case                    seconds   rows/s    peak MB")
     for rows, case, result in lines:
         if result.get("failed"):
-            print(f"{rows:<8} {case:15} failed")
+            print(f"{rows:<8} {case:22} failed")
             continue
         seconds = sum(result.get(k, 0) for k in ("preview", "commit", "import", "copy"))
-        print(f"{rows:<8} {case:15} {seconds:8.1f} {rows / seconds:9,.0f} {result['peak_mb']:9.0f}")
+        print(f"{rows:<8} {case:22} {seconds:8.1f} {rows / seconds:9,.0f} {result['peak_mb']:9.0f}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.widgets import DateInput
 from counselling.models import ServiceKind, Topic
 from members.validators import normalize_mobile, validate_mobile
 
@@ -111,7 +112,7 @@ class ServiceForm(forms.Form):
 
 class SlotForm(forms.Form):
     service = forms.ModelChoiceField(queryset=None, label=_("Service"))
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Date"), widget=DateInput())
     start = forms.TimeField(label=_("Starts at"), widget=forms.TimeInput(attrs={"type": "time"}))
     end = forms.TimeField(label=_("Ends at"), widget=forms.TimeInput(attrs={"type": "time"}))
     counsellors = forms.ModelMultipleChoiceField(

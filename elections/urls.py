@@ -24,19 +24,4 @@ urlpatterns = [
         views.office_end,
         name="office_end",
     ),
-    path(
-        "organizations/<int:pk>/member-search/",
-        views.member_search,
-        name="organization_member_search",
-    ),
-    path(
-        "organizations/<int:pk>/member-chip/",
-        views.member_chip,
-        name="organization_member_chip",
-    ),
-    path(
-        "organizations/member-chip/remove/",
-        views.member_chip_remove,
-        name="member_chip_remove",
-    ),
 ]

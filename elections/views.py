@@ -1,26 +1,23 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from audit.services import get_visible_or_404
 from common.htmx import fragment_or_page, wants_fragment
-from common.parsing import id_or_400, parse_ids
 from elections import selectors, services
 from elections.forms import ElectionForm, OfficeAddForm, OfficeEndForm, OfficeReplaceForm
-from federation import scope
 from federation import services as federation_services
 from federation.forms import LoginCreateForm
 from federation.models import Organization
 from federation.selectors import organization_next_term_number, organization_sitting_offices
 from federation.views import administered_organization_or_404 as _administered_organization
+from members.picker import MemberPickers, current_members_under
 
 
 def _done(request: HttpRequest, organization: Organization, message: str) -> HttpResponse:
@@ -31,26 +28,16 @@ def _done(request: HttpRequest, organization: Organization, message: str) -> Htt
     return redirect(url)
 
 
-def _chosen(form: Form, members) -> dict[str, list]:
-    """The members already chosen in each picker, to show again as chips after an error."""
-    chosen: dict[str, list] = {}
-    for name in getattr(form, "member_fields", ()):
-        value = form[name].value() or []
-        ids = parse_ids(str(pk) for pk in (value if isinstance(value, list) else [value]))
-        by_pk = members.in_bulk(ids)
-        chosen[name] = [by_pk[pk] for pk in ids if pk in by_pk]
-    return chosen
-
-
 def _render_form(request: HttpRequest, template: str, partial: str, context: dict) -> HttpResponse:
-    context["chosen"] = _chosen(context["form"], context.get("members"))
+    form = context["form"]
+    context["chosen"] = form.chosen() if isinstance(form, MemberPickers) else {}
     return fragment_or_page(request, template, partial, context)
 
 
 @require_http_methods(["GET", "POST"])
 def organization_election(request: HttpRequest, pk: int) -> HttpResponse:
     organization = _administered_organization(request, pk)
-    members = selectors.members_eligible_for_office(user=request.user, organization=organization)
+    members = current_members_under(user=request.user, organization=organization)
     if request.method == "POST":
         form = ElectionForm(request.POST, members=members)
         if form.is_valid():
@@ -90,7 +77,7 @@ def organization_election(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def office_add(request: HttpRequest, pk: int) -> HttpResponse:
     organization = _administered_organization(request, pk)
-    members = selectors.members_eligible_for_office(user=request.user, organization=organization)
+    members = current_members_under(user=request.user, organization=organization)
     if request.method == "POST":
         form = OfficeAddForm(request.POST, members=members)
         if form.is_valid():
@@ -110,7 +97,7 @@ def office_add(request: HttpRequest, pk: int) -> HttpResponse:
 def office_replace(request: HttpRequest, pk: int, office_id: int) -> HttpResponse:
     organization = _administered_organization(request, pk)
     office = get_object_or_404(organization_sitting_offices(organization), pk=office_id)
-    members = selectors.members_eligible_for_office(user=request.user, organization=organization)
+    members = current_members_under(user=request.user, organization=organization)
     if request.method == "POST":
         form = OfficeReplaceForm(request.POST, members=members)
         if form.is_valid():
@@ -149,64 +136,6 @@ def office_end(request: HttpRequest, pk: int, office_id: int) -> HttpResponse:
         form = OfficeEndForm(initial={"ends_on": timezone.localdate()})
     context = {"organization": organization, "office": office, "form": form, "mode": "end"}
     return _render_form(request, "elections/office_form.html", "office", context)
-
-
-# --- The member picker -----------------------------------------------------------------------
-
-PICKER_FIELDS = frozenset({"chair", "vice_chairs", "executives", "member"})
-# Pickers that hold one person: a new choice replaces the chip instead of adding one.
-SINGLE_PICKER_FIELDS = frozenset({"chair", "member"})
-
-
-def _picker_field(request: HttpRequest) -> str:
-    field = request.GET.get("field", "member")
-    return field if field in PICKER_FIELDS else "member"
-
-
-@require_GET
-def member_search(request: HttpRequest, pk: int) -> HttpResponse:
-    """Current members of the organization's subtree whom the user may see; masked mobiles."""
-    organization = get_visible_or_404(request, scope.organizations_visible_to(request.user), pk=pk)
-    query = request.GET.get("q", "")[:50]
-    field = _picker_field(request)
-    context = {
-        "organization": organization,
-        "field": field,
-        "single": field in SINGLE_PICKER_FIELDS,
-        "q": query,
-        "results": selectors.member_picker_search(
-            user=request.user, organization=organization, text=query
-        ),
-    }
-    return fragment_or_page(request, "elections/member_picker.html", "results", context)
-
-
-@require_GET
-def member_chip(request: HttpRequest, pk: int) -> HttpResponse:
-    """One chosen member as a chip holding her hidden input (appended by the picker)."""
-    organization = get_visible_or_404(request, scope.organizations_visible_to(request.user), pk=pk)
-    member_id = id_or_400(request.GET.get("member", ""))
-    members = selectors.members_eligible_for_office(user=request.user, organization=organization)
-    member = get_object_or_404(members, pk=member_id)
-    context = {
-        "organization": organization,
-        "field": _picker_field(request),
-        "member": member,
-        # Clears the search results once she is chosen (an out-of-band swap).
-        "oob": True,
-    }
-    if wants_fragment(request):
-        return render(request, "elections/member_picker.html#chip", context)
-    return render(request, "elections/member_picker.html", {**context, "results": [member]})
-
-
-@require_GET
-def member_chip_remove(request: HttpRequest) -> HttpResponse:
-    # htmx swaps the chip for this empty answer, which removes it: no script needed. The
-    # address means nothing outside the picker, so a browser opening it gets a plain 400.
-    if not wants_fragment(request):
-        return HttpResponse(status=400)
-    return HttpResponse("")
 
 
 @never_cache

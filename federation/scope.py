@@ -95,18 +95,27 @@ def organizations_with_member_access(user: User) -> QuerySet[Organization]:
     return _scope(user, MEMBER_READING_ROLES)
 
 
+def _roots(user: User, roles: Iterable[str]) -> list[Organization] | None:
+    """The tops of the subtrees her grants cover (None: everything, a superuser), with
+    nested grants folded into the outer one."""
+    if _is_superuser(user):
+        return None
+    by_prefix = {
+        g.organization.descendant_path_prefix: g.organization for g in _grants(user, roles)
+    }
+    kept: dict[str, Organization] = {}
+    for prefix in sorted(by_prefix):  # sorted: an outer prefix comes before the ones it covers
+        if not any(prefix.startswith(outer) for outer in kept):
+            kept[prefix] = by_prefix[prefix]
+    return list(kept.values())
+
+
 def _prefixes(user: User, roles: Iterable[str]) -> list[str] | None:
     """The path prefixes of the subtrees her grants cover (None: everything, a superuser),
     with nested grants folded into the outer one: what a membership's organization_path is
     matched against, so that her scope is one indexed condition."""
-    if _is_superuser(user):
-        return None
-    prefixes = sorted({g.organization.descendant_path_prefix for g in _grants(user, roles)})
-    kept: list[str] = []
-    for prefix in prefixes:  # sorted: an outer prefix comes before the ones it covers
-        if not any(prefix.startswith(outer) for outer in kept):
-            kept.append(prefix)
-    return kept
+    roots = _roots(user, roles)
+    return None if roots is None else [org.descendant_path_prefix for org in roots]
 
 
 def member_reading_prefixes(user: User) -> list[str] | None:
@@ -117,6 +126,16 @@ def member_reading_prefixes(user: User) -> list[str] | None:
 def member_changing_prefixes(user: User) -> list[str] | None:
     """Subtrees whose members she may change, as path prefixes (None: all of them)."""
     return _prefixes(user, EDITING_ROLES)
+
+
+def member_reading_roots(user: User) -> list[Organization] | None:
+    """The tops of the subtrees whose members she may read (None: all of them)."""
+    return _roots(user, MEMBER_READING_ROLES)
+
+
+def member_changing_roots(user: User) -> list[Organization] | None:
+    """The tops of the subtrees whose members she may change (None: all of them)."""
+    return _roots(user, EDITING_ROLES)
 
 
 def member_access_roots(user: User) -> list[Organization]:

@@ -1,3 +1,5 @@
+import copy
+
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
@@ -47,19 +49,39 @@ def _blank(label):
     return [("", label)]
 
 
+class _SharedChoices:
+    """A form's copy of the field shares the class's list of choices instead of a deep copy:
+    the directory's form is built for every search, and Django deep-copies each choice and
+    its lazy label (about a third of building it). The tuples are never changed in place; a
+    form that needs other choices assigns a new list (DirectoryForm's organizations)."""
+
+    def __deepcopy__(self, memo):
+        result = forms.Field.__deepcopy__(self, memo)  # widget (choices: its own list), validators
+        result._choices = copy.copy(self._choices)
+        return result
+
+
+class ChoiceField(_SharedChoices, forms.ChoiceField):
+    pass
+
+
+class TypedChoiceField(_SharedChoices, forms.TypedChoiceField):
+    pass
+
+
 class DirectoryForm(forms.Form):
     """The directory's search, filters, sort and page, as carried in the URL."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=50)
-    organization = forms.TypedChoiceField(
+    organization = TypedChoiceField(
         label=_("Organization"), required=False, coerce=coerce_id, empty_value=None
     )
-    occupation = forms.ChoiceField(
+    occupation = ChoiceField(
         label=_("Occupation"),
         required=False,
         choices=[*_blank(_("All occupations")), *Occupation.choices, ("none", _("Not recorded"))],
     )
-    political_status = forms.ChoiceField(
+    political_status = ChoiceField(
         label=_("Political status"),
         required=False,
         choices=[
@@ -68,20 +90,20 @@ class DirectoryForm(forms.Form):
             ("none", _("Not recorded")),
         ],
     )
-    position = forms.ChoiceField(
+    position = ChoiceField(
         label=_("Office held"),
         required=False,
         choices=[*_blank(_("Any or none")), ("any", _("Any office")), *Position.choices],
     )
-    honor = forms.ChoiceField(
+    honor = ChoiceField(
         label=_("Honor"), required=False, choices=_blank(_("Any or none")) + HonorKind.choices
     )
-    tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=coerce_id, empty_value=None)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
+    tag = TypedChoiceField(label=_("Tag"), required=False, coerce=coerce_id, empty_value=None)
+    status = ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
     joined_year = forms.IntegerField(
         label=_("Joined in"), required=False, min_value=1990, max_value=2100
     )
-    age_band = forms.ChoiceField(
+    age_band = ChoiceField(
         label=_("Age"),
         required=False,
         choices=[
@@ -90,7 +112,7 @@ class DirectoryForm(forms.Form):
             ("none", _("Birth date not recorded")),
         ],
     )
-    not_in = forms.ChoiceField(
+    not_in = ChoiceField(
         label=_("Not in"),
         required=False,
         choices=[
@@ -99,13 +121,13 @@ class DirectoryForm(forms.Form):
             ("home", _("Not in a women's home or micro-home")),
         ],
     )
-    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[(k, k) for k in SORTS])
+    sort = ChoiceField(label=_("Sort"), required=False, choices=[(k, k) for k in SORTS])
     # Carried by the links of the yearly statistics (reports), not shown as filters.
     as_of = forms.DateField(required=False, widget=forms.HiddenInput)
     year = forms.IntegerField(
         required=False, min_value=1990, max_value=2100, widget=forms.HiddenInput
     )
-    education = forms.ChoiceField(
+    education = ChoiceField(
         required=False,
         choices=[*_blank(_("Any education")), *Education.choices, ("none", _("Not recorded"))],
         widget=forms.HiddenInput,
@@ -117,12 +139,12 @@ class DirectoryForm(forms.Form):
         required=False, min_value=1990, max_value=2100, widget=forms.HiddenInput
     )
     office_on = forms.DateField(required=False, widget=forms.HiddenInput)
-    office_level = forms.ChoiceField(
+    office_level = ChoiceField(
         required=False,
         choices=[("", ""), *[(key, key) for key in OFFICE_LEVELS]],
         widget=forms.HiddenInput,
     )
-    office_age_band = forms.ChoiceField(
+    office_age_band = ChoiceField(
         required=False,
         choices=[("", ""), *[(key, key) for key in OFFICE_AGE_BANDS], ("none", "none")],
         widget=forms.HiddenInput,

@@ -132,6 +132,19 @@ class ReachesAny(models.Lookup):
         ]
 
 
+@ReachField.register_lookup
+class ReachesAnyText(ReachesAny):
+    """reach__any_text=[2]: the same question as reach__any, asked of the text itself
+    (" 1 2 3 " holds " 2 ") on every database. No index serves it: it is for a scope that
+    holds nearly every member (the district's), where each matching row is checked anyway
+    and a LIKE on a short text costs a fraction of parsing it into an array of ids."""
+
+    lookup_name = "any_text"
+
+    def as_postgresql(self, compiler, connection):
+        return self.as_sql(compiler, connection)
+
+
 REACH_IDS_SQL = "(string_to_array(btrim({column}), ' ')::bigint[])"
 
 
@@ -185,8 +198,10 @@ class Member(models.Model):
     id_number = EncryptedCharField(
         _("resident ID number"), plain_max_length=18, blank=True, validators=[validate_id_number]
     )
-    id_number_digest = DigestField(source="id_number", digest="full", db_index=True)
-    id_number_tail_digest = DigestField(source="id_number", digest="tail", db_index=True)
+    # Indexed in Meta.indexes (plain btrees): db_index=True added on PostgreSQL a second,
+    # varchar_pattern_ops index for LIKE that no query of a keyed hash ever makes.
+    id_number_digest = DigestField(source="id_number", digest="full")
+    id_number_tail_digest = DigestField(source="id_number", digest="tail")
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族", blank=True)
     political_status = models.CharField(
@@ -268,6 +283,9 @@ class Member(models.Model):
             ),
         ]
         indexes = [
+            # Finding her by ID number, or by its last four characters (equality only).
+            models.Index(fields=["id_number_digest"], name="member_id_digest_idx"),
+            models.Index(fields=["id_number_tail_digest"], name="member_id_tail_digest_idx"),
             # Sorting by name (the directory's default order).
             models.Index(fields=["name_pinyin"], name="member_pinyin_idx"),
             # Searching "zh" / "zd" (LIKE 'zh%'): under a non-C collation PostgreSQL uses a
@@ -287,9 +305,10 @@ class Member(models.Model):
             # Searching part of a name ("王", "婷婷") or a mobile's tail (LIKE '%…'): no btree
             # can seek that, but with the filters the directory always or often sends first,
             # the page's COUNT(*) reads this narrow index instead of the whole table.
-            # On PostgreSQL it also carries reach and erased_at (INCLUDE, migration 0011): a
-            # count of "王 among the current shop employees" of a market or of the district
-            # is then answered from the index alone, as the superuser's is.
+            # On PostgreSQL it also carries reach and erased_at (INCLUDE, migration 0012), and
+            # name_pinyin and name_initials (0013): a count of "王" or "zh" among the current
+            # shop employees of a market or of the district is then answered from the index
+            # alone, as the superuser's is.
             models.Index(
                 fields=["status", "occupation", "name", "mobile"], name="member_search_filter_idx"
             ),
@@ -307,6 +326,13 @@ class Member(models.Model):
                     "education",
                 ],
                 name="member_statistics_idx",
+            ),
+            # This year's statistics of the district (reports.sections.counted_today): the
+            # current members' counted columns and reach, read from this index alone.
+            models.Index(
+                fields=["status"],
+                include=["occupation", "political_status", "education", "birth_date", "reach"],
+                name="member_profile_idx",
             ),
         ]
 
@@ -393,10 +419,7 @@ class Member(models.Model):
         return self.age_on(datetime.date.today())
 
     def age_on(self, today: datetime.date) -> int | None:
-        if not self.birth_date:
-            return None
-        before_birthday = (today.month, today.day) < (self.birth_date.month, self.birth_date.day)
-        return today.year - self.birth_date.year - before_birthday
+        return age_on(self.birth_date, today)
 
     @property
     def masked_mobile(self) -> str:
@@ -447,6 +470,13 @@ def name_to_pinyin(name: str) -> tuple[str, str]:
 def mask_id_number(id_number: str) -> str:
     """The first three characters (the province) and stars: as on her record."""
     return f"{id_number[:3]}{'*' * (len(id_number) - 3)}" if id_number else ""
+
+
+def age_on(birth_date: datetime.date | None, today: datetime.date) -> int | None:
+    if not birth_date:
+        return None
+    before_birthday = (today.month, today.day) < (birth_date.month, birth_date.day)
+    return today.year - birth_date.year - before_birthday
 
 
 def mask_mobile(mobile: str) -> str:
@@ -617,6 +647,10 @@ class Membership(models.Model):
                 name="membership_history_path_idx",
                 opclasses=["varchar_pattern_ops", "date_ops"],
             ),
+            # "Does any membership start or end after today?" (reports.sections.counted_today):
+            # two short range scans instead of a pass over every membership.
+            models.Index(fields=["starts_on"], name="membership_starts_idx"),
+            models.Index(fields=["ends_on"], name="membership_ends_idx"),
         ]
 
     def __str__(self) -> str:

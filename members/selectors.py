@@ -7,9 +7,20 @@ from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Exists,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat
+from django.db.models.functions import Coalesce, Concat, StrIndex
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.text import capfirst
 
@@ -37,13 +48,18 @@ from members.models import (
 )
 from members.validators import normalize_id_number, normalize_mobile
 
+# Federations above the markets: a scope rooted at one of them holds (nearly) every member,
+# so no index can narrow it and each matching row is checked instead.
+_BROAD_SCOPE_KINDS = frozenset(
+    {
+        OrganizationKind.CITY_FEDERATION,
+        OrganizationKind.DISTRICT_FEDERATION,
+        OrganizationKind.MARKET_CLUSTER_FEDERATION,
+    }
+)
 
-def scope_ids(prefixes: list[str]) -> list[int]:
-    """The organizations at the top of these subtrees ("/1/2/5/" → 5)."""
-    return [int(prefix.rstrip("/").rsplit("/", 1)[-1]) for prefix in prefixes]
 
-
-def _members_in(prefixes: list[str] | None, *, user: User) -> QuerySet[Member]:
+def _members_in(roots: list[Organization] | None, *, user: User) -> QuerySet[Member]:
     # The scope rule, for every status:
     # - a current member is seen through her open memberships (a market she moved away from
     #   no longer sees her);
@@ -51,12 +67,18 @@ def _members_in(prefixes: list[str] | None, *, user: User) -> QuerySet[Member]:
     #   through every organization she ever belonged to (Membership.reaches);
     # - a member whose personal data was erased is seen only by those who handle personal
     #   data (district staff): nobody else needs the husk kept for the statistics.
-    if prefixes is None:
+    if roots is None:
         return Member.objects.all()
-    # One condition on the member row (Member.reach, kept from her reaching memberships):
-    # an index serves it, where a semi-join to the memberships probed them for every member
-    # a search matched.
-    members = Member.objects.filter(reach__any=scope_ids(prefixes))
+    # One condition on the member row (Member.reach, kept from her reaching memberships).
+    # A market's or a home's scope is a GIN index read (reach__any), intersected with the
+    # search's. A federation's scope holds nearly every member: the same condition is then
+    # checked on each row's text (reach__any_text), which costs a fraction of parsing it into
+    # an array of ids, and which the search filter index answers without the table.
+    ids = [org.pk for org in roots]
+    if all(org.kind in _BROAD_SCOPE_KINDS for org in roots):
+        members = Member.objects.filter(reach__any_text=ids)
+    else:
+        members = Member.objects.filter(reach__any=ids)
     if not scope.can_handle_personal_data(user):
         members = members.filter(erased_at__isnull=True)
     return members
@@ -65,7 +87,7 @@ def _members_in(prefixes: list[str] | None, *, user: User) -> QuerySet[Member]:
 def members_visible_to(user: User) -> QuerySet[Member]:
     """Members (current or past) whose open memberships, or those she held when she left,
     lie in the user's scope."""
-    return _members_in(scope.member_reading_prefixes(user), user=user)
+    return _members_in(scope.member_reading_roots(user), user=user)
 
 
 def current_member_count(user: User) -> int:
@@ -90,28 +112,37 @@ def current_member_count(user: User) -> int:
     return members_visible_to(user).current().count()
 
 
-def directory_count_kept(*, user: User, query: "DirectoryQuery") -> int | None:
-    """The directory's total read from the kept counts, when the question is one they answer:
-    current members, nothing searched or filtered but (at most) an organization she reads.
-    None otherwise: the directory counts. Opening the directory, or a market's members, then
-    costs a one-row read instead of a COUNT over every member in her scope."""
+def directory_total(*, user: User, query: "DirectoryQuery", members: QuerySet[Member]):
+    """How many members the directory finds, as an expression that the page's own query reads
+    (views.FirstPageFirst: rows and total in one round trip, from one snapshot).
+
+    The kept count (federation.MemberCount, exact by members.counts) when the question is one
+    it answers: current members, nothing searched or filtered but (at most) an organization
+    she reads. Opening the directory, or a market's members, then costs a one-row read instead
+    of a COUNT over every member in her scope. A COUNT of `members` otherwise."""
     plain = DirectoryQuery(status="current", organization=query.organization, sort=query.sort)
-    if query != plain or (user.is_authenticated and user.is_active and user.is_superuser):
-        return None
-    if query.organization is None:
-        roots = scope.member_access_roots(user)
-        return current_member_count(user) if len(roots) == 1 else None
-    organization = (
-        Organization.objects.filter(pk=query.organization).select_related("tally").first()
+    superuser = user.is_authenticated and user.is_active and user.is_superuser
+    if query == plain and not superuser:
+        if query.organization is None:
+            roots = scope.member_access_roots(user)
+            if len(roots) == 1:
+                kept = MemberCount.objects.filter(organization=roots[0]).values("members")[:1]
+                return Coalesce(Subquery(kept), 0, output_field=IntegerField())
+        else:
+            organization = (
+                Organization.objects.filter(pk=query.organization).select_related("tally").first()
+            )
+            if organization is not None and scope.may_read_members_of(user, organization):
+                tally = getattr(organization, "tally", None)
+                return Value(tally.members if tally is not None else 0, IntegerField())
+    counted = members.order_by().annotate(
+        found=Func(template="COUNT(*)", output_field=IntegerField())
     )
-    if organization is None or not scope.may_read_members_of(user, organization):
-        return None
-    tally = getattr(organization, "tally", None)
-    return tally.members if tally is not None else 0
+    return Subquery(counted.values("found"))
 
 
 def members_changeable_by(user: User) -> QuerySet[Member]:
-    return _members_in(scope.member_changing_prefixes(user), user=user)
+    return _members_in(scope.member_changing_roots(user), user=user)
 
 
 def _reaching(member: Member) -> list[Organization]:
@@ -339,10 +370,18 @@ def _search(members: QuerySet[Member], text: str, *, user: User) -> QuerySet[Mem
         condition |= id_number_condition(id_like)
     if not _DIGITS.match(number) and not _ID_LIKE.match(id_like):
         # One or two characters have no trigram: the index of the name's characters serves
-        # them. One character is exactly "has this character" (and the planner then knows
-        # how many names have it); two must also stand side by side.
+        # them (a chair's 王 is that index intersected with her scope's). Two must also stand
+        # side by side. One character is also checked as a position in the name, which says
+        # the same and is what each row is checked by: where no index narrows the search
+        # (the superuser's or the district's count of 王 among 35,000 shop employees, read
+        # from the search filter index) it costs less than half of building each name's
+        # array of characters. Not as LIKE '%王%': the planner would take the two for
+        # independent (1 in 300 names instead of 1 in 18) and read every 王 for a page of the
+        # newest.
         if len(text) == 1:
-            condition |= Q(HasCharacters("name", [text]))
+            condition |= Q(GreaterThan(StrIndex("name", Value(text)), 0)) & Q(
+                HasCharacters("name", [text])
+            )
         elif len(text) == 2:
             condition |= Q(name__contains=text) & Q(HasCharacters("name", list(text)))
         else:
@@ -488,6 +527,7 @@ def with_current_places(members: QuerySet[Member]) -> QuerySet[Member]:
 # What a row of the directory shows (members.templatetags.directory). The rest of a member
 # is not read for a page of 50: her encrypted ID number alone is decrypted on load.
 DIRECTORY_ROW_FIELDS = (
+    "id",
     "name",
     "mobile",
     "occupation",
@@ -498,20 +538,31 @@ DIRECTORY_ROW_FIELDS = (
 )
 
 
-def directory_page(members: QuerySet[Member]) -> QuerySet[Member]:
-    """A page of the directory: the fields its rows show, and each member's open memberships
-    with their organization's name (one query for the page)."""
-    current = (
-        Membership.objects.filter(ends_on__isnull=True)
-        .select_related("organization")
-        .only("member", "scope", "organization", "organization__name")
-        # Not in Membership's default order (by member, a join to sort by her name): she has
-        # one open market membership, which is all a row shows.
+def directory_page(members: QuerySet[Member], *, total=None) -> QuerySet:
+    """A page of the directory as rows of plain values (named tuples: row.name, ...), her
+    current market's name read in the same query; with `total` (directory_total), each row
+    also carries the number of members found (row.total).
+
+    A row shows values, not a member: building 50 members, their open memberships and their
+    organizations (~150 model instances and a second query for the prefetch) cost more than
+    the page's SQL. The market is a subquery PostgreSQL evaluates for the rows of the page
+    only (after the sort and the limit), through the index on (member, scope, ends_on); the
+    total is a subquery it evaluates once; a COUNT of these rows leaves both out."""
+    market = (
+        Membership.objects.filter(
+            member=OuterRef("pk"), ends_on__isnull=True, scope=MembershipScope.MARKET
+        )
+        # Not in Membership's default order (by member: a join to sort by her name); she has
+        # at most one open market membership (membership_one_current_market).
         .order_by()
+        .values("organization__name")[:1]
     )
-    return members.only(*DIRECTORY_ROW_FIELDS).prefetch_related(
-        Prefetch("memberships", queryset=current, to_attr="current_memberships")
-    )
+    rows = members.annotate(market_name=Subquery(market))
+    fields = [*DIRECTORY_ROW_FIELDS, "market_name"]
+    if total is not None:
+        rows = rows.annotate(total=total)
+        fields.append("total")
+    return rows.values_list(*fields, named=True)
 
 
 def current_market(member: Member) -> Organization | None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import views
+from members import picker, views
 
 urlpatterns = [
     path("members/", views.member_list, name="member_list"),
@@ -17,6 +17,19 @@ urlpatterns = [
         name="member_personal_data",
     ),
     path("members/<int:pk>/unmask/<str:field>/", views.member_unmask, name="member_unmask"),
+    path("members/picker/", picker.member_search, name="member_picker_search"),
+    path("members/picker/chip/", picker.member_chip, name="member_picker_chip"),
+    path("members/picker/chip/remove/", picker.member_chip_remove, name="member_chip_remove"),
+    path(
+        "organizations/<int:pk>/member-search/",
+        picker.member_search,
+        name="organization_member_search",
+    ),
+    path(
+        "organizations/<int:pk>/member-chip/",
+        picker.member_chip,
+        name="organization_member_chip",
+    ),
     path("transfers/", views.transfer_list, name="transfer_list"),
     path("transfers/request-in/", views.member_transfer_in, name="member_transfer_in"),
     path("transfers/<int:pk>/decide/", views.transfer_decide, name="transfer_decide"),

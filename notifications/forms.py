@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from common.widgets import DateInput
 from notifications.models import Channel, ConsentMethod
 
 
@@ -83,9 +84,7 @@ class ConsentForm(forms.Form):
         widget=forms.RadioSelect,
     )
     method = forms.ChoiceField(label=_("How"), choices=STAFF_METHODS)
-    on = forms.DateField(
-        label=_("On"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    on = forms.DateField(label=_("On"), widget=DateInput())
 
     def clean_on(self):
         value = self.cleaned_data["on"]

@@ -328,7 +328,7 @@ def parse_short_text(raw, *, limit: int) -> str:
     return text
 
 
-@dataclass
+@dataclass(slots=True)  # 100,000 of them are held at once: no __dict__ each
 class ParsedRow:
     number: int  # the row number in the spreadsheet
     values: dict  # field -> normalized value (only fields filled in the file)

@@ -439,6 +439,7 @@ def batch_preview(
     batch.summary = {**preview.summary, "header_row": preview.header_row, "notes": preview.notes}
     batch.preview_data = _seal({"rows": preview.rows, "missing": preview.missing})
     batch.total = batch.progress = len(preview.rows)
+    del preview  # its rows are sealed: not held while the batch is saved
     batch.save(
         update_fields=[
             "status",
@@ -472,11 +473,11 @@ def batch_commit(
     if batch.status != BatchStatus.PREVIEWED:
         raise ValidationError(_("This import was already applied or cannot be applied."))
     # The rows one by one as they are unsealed: 100,000 of them are never all held as the
-    # preview's entries, only as the changes they make.
-    pieces = _unsealed(batch.preview_data) if batch.preview_data else iter([{"missing": []}])
-    head = next(pieces)
-    if head.pop(_FORMAT, None) != 2:  # a preview sealed in one piece
-        pieces = iter(head.pop("rows", []))
+    # preview's entries, only as the changes they make. The new members are not held at all:
+    # a second pass over the preview streams them into the insert (holding their 100,000
+    # dicts took ~75 MB, most of the commit's peak), after this one has collected the
+    # corrections and the members to mark as left, which are locked and checked first.
+    head, pieces = _preview_rows(batch)
     missing = {m["m"]: m["ver"] for m in head["missing"]}
     chosen = set(mark_left or ())
     if not chosen <= set(missing):
@@ -486,12 +487,11 @@ def batch_commit(
     )
     del head, missing
     for row in pieces:
-        if row["o"] == NEW:
-            changes.new.append(_typed(row["v"]))
-        elif row["o"] == CHANGED:
+        if row["o"] == CHANGED:
             changes.updates.append((row["m"], row["ver"], _typed(row["c"])))
         elif row["o"] == TRANSFER and request_transfers:
             changes.transfers.append(row["other"])
+    changes.new = (_typed(row["v"]) for row in _preview_rows(batch)[1] if row["o"] == NEW)
     today = timezone.localdate()
     with _bulk_work():
         undo = members_import_roster(
@@ -502,6 +502,7 @@ def batch_commit(
             by=by,
             batch=batch.pk,
         )
+    del changes
     batch.status = BatchStatus.COMMITTED
     # The uploaded file is no longer needed (the preview keeps what the pages show): keep no
     # more personal data than the import needs.
@@ -539,6 +540,15 @@ def batch_commit(
         },
     )
     return batch
+
+
+def _preview_rows(batch: ImportBatch) -> tuple[dict, Iterator[dict]]:
+    """The stored preview's keys but "rows", and its rows one by one."""
+    pieces = _unsealed(batch.preview_data) if batch.preview_data else iter([{"missing": []}])
+    head = next(pieces)
+    if head.pop(_FORMAT, None) != 2:  # a preview sealed in one piece
+        pieces = iter(head.pop("rows", []))
+    return head, pieces
 
 
 def _typed(values: dict) -> dict:

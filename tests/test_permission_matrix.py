@@ -82,6 +82,10 @@ RULES = {
     "login_password_reset": Rule("administer", method="post", kwargs="org,grant", data={}),
     # members
     "member_list": Rule("login"),
+    # Searches only the members she may see (none for a role without member access).
+    "member_picker_search": Rule("login", data={"q": "z"}),
+    # Which member a chip may show is proven per history shape below.
+    "member_picker_chip": Rule("login", data={"member": "not an id"}),
     "member_bulk": Rule("login", method="post", data={"action": "add_tag", "tag": "x"}),
     "member_create": Rule("create"),
     "member_detail": Rule("see", kwargs="member"),
@@ -467,6 +471,7 @@ def shapes(district, district_staff, time_machine):
 
 @pytest.mark.parametrize("persona", SHAPE_PERSONAS)
 def test_members_in_every_history_shape(persona, request, shapes):
+    from members.models import Member
     from members.selectors import member_abilities, members_changeable_by, members_visible_to
 
     user = request.getfixturevalue(persona)
@@ -476,12 +481,16 @@ def test_members_in_every_history_shape(persona, request, shapes):
     visible = set(members_visible_to(user).values_list("pk", flat=True))
     changeable = set(members_changeable_by(user).values_list("pk", flat=True))
     listing = client.get("/members/", {"status": "all"}).content.decode()
+    current = set(Member.objects.current().values_list("pk", flat=True))
     for shape, member in shapes.items():
         sees = persona in SHAPE_VIEWERS[shape]
         changes = persona in SHAPE_CHANGERS[shape]
         can = member_abilities(user=user, member=member)
         detail = client.get(f"/members/{member.pk}/").status_code
         unmask = client.post(f"/members/{member.pk}/unmask/mobile/").status_code
+        chip = client.get(
+            "/members/picker/chip/", {"member": member.pk}, headers={"HX-Request": "true"}
+        ).status_code
         observed = {
             "selector sees": member.pk in visible,
             "selector changes": member.pk in changeable,
@@ -490,6 +499,7 @@ def test_members_in_every_history_shape(persona, request, shapes):
             "detail page": detail == 200,
             "unmask": unmask == 200,
             "directory": member.name in listing and not member.erased_at,
+            "picker chip": chip == 200,
         }
         expected = {
             "selector sees": sees,
@@ -499,6 +509,8 @@ def test_members_in_every_history_shape(persona, request, shapes):
             "detail page": sees,
             "unmask": changes,
             "directory": sees and not member.erased_at,
+            # The picker offers current members only (a deed's beneficiary, an officer).
+            "picker chip": sees and member.pk in current,
         }
         for what, value in observed.items():
             if value != expected[what]:

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.widgets import DateInput
+from members.picker import NOT_FOUND, MemberField, MemberListField, MemberPickers
 from members.validators import normalize_mobile, validate_mobile
 from work.models import (
     ActivityKind,
@@ -50,7 +52,7 @@ class ActivityForm(forms.Form):
     organization = forms.ModelChoiceField(queryset=None, label=_("Organizer"))
     kind = forms.ChoiceField(choices=ActivityKind.choices, label=_("Kind"))
     title = forms.CharField(max_length=100, label=_("Title"))
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Date"), widget=DateInput())
     start = forms.TimeField(label=_("Starts at"), widget=forms.TimeInput(attrs={"type": "time"}))
     end = forms.TimeField(label=_("Ends at"), widget=forms.TimeInput(attrs={"type": "time"}))
     venue_home = forms.ModelChoiceField(
@@ -134,15 +136,31 @@ class AttendeeAddForm(forms.Form):
     children = forms.IntegerField(min_value=0, max_value=20, required=False)
 
 
-class DeedForm(forms.Form):
+class DeedForm(MemberPickers, forms.Form):
+    member_fields = ("responsible", "beneficiaries")
+
     organization = forms.ModelChoiceField(queryset=None, label=_("Organization"))
     title = forms.CharField(max_length=100, label=_("Title"))
-    done_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    responsible = forms.ModelChoiceField(
-        queryset=None, required=False, label=_("Responsible executive")
+    done_on = forms.DateField(label=_("Date"), widget=DateInput())
+    responsible = MemberField(
+        queryset=None,
+        required=False,
+        label=_("Responsible executive"),
+        error_messages={"invalid_choice": NOT_FOUND},
+    )
+    beneficiaries = MemberListField(
+        queryset=None,
+        required=False,
+        distinct=True,
+        label=_("Beneficiary members"),
+        error_messages={"invalid_choice": NOT_FOUND, "invalid_pk_value": NOT_FOUND},
     )
     beneficiary_count = forms.IntegerField(
-        min_value=0, max_value=100000, initial=0, label=_("Number of beneficiaries")
+        min_value=0,
+        max_value=100000,
+        initial=0,
+        label=_("Number of beneficiaries"),
+        help_text=_("At least the number of beneficiary members named above."),
     )
     status = forms.ChoiceField(choices=DeedStatus.choices, label=_("Status"))
     evidence = forms.CharField(
@@ -152,10 +170,9 @@ class DeedForm(forms.Form):
         label=_("Evidence notes"),
     )
 
-    def __init__(self, *args, organizations, members, **kwargs):
+    def __init__(self, *args, organizations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
-        self.fields["responsible"].queryset = members
 
 
 class JobForm(forms.ModelForm):
@@ -173,8 +190,8 @@ class JobForm(forms.ModelForm):
             "contact",
         ]
         widgets = {
-            "posted_on": forms.DateInput(attrs={"type": "date"}),
-            "closes_on": forms.DateInput(attrs={"type": "date"}),
+            "posted_on": DateInput(),
+            "closes_on": DateInput(),
         }
 
     def __init__(self, *args, organizations, **kwargs):
@@ -197,11 +214,21 @@ class JobFilledForm(forms.Form):
     filled = forms.IntegerField(min_value=0, max_value=100000, label=_("Filled"))
 
 
-class DonationForm(forms.ModelForm):
+class DonationForm(MemberPickers, forms.ModelForm):
+    member_fields = ("recipients",)
+
+    recipients = MemberListField(
+        queryset=None,
+        required=False,
+        distinct=True,
+        label=_("Recipient members"),
+        error_messages={"invalid_choice": NOT_FOUND, "invalid_pk_value": NOT_FOUND},
+    )
+
     class Meta:
         model = Donation
         fields = ["kind", "donor", "organization", "value_yuan", "goods", "given_on", "purpose"]
-        widgets = {"given_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"given_on": DateInput()}
 
     def __init__(self, *args, organizations, **kwargs):
         super().__init__(*args, **kwargs)

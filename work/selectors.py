@@ -91,6 +91,15 @@ def member_activities(member: Member) -> QuerySet[Attendance]:
     )
 
 
+def member_help_received(member: Member) -> tuple[QuerySet[Deed], QuerySet[Donation]]:
+    """The practical deeds and donations that name her (her record; as above)."""
+    deeds = member.deeds_received.select_related("organization").order_by("-done_on", "-pk")
+    donations = member.donations_received.select_related("organization").order_by(
+        "-given_on", "-pk"
+    )
+    return deeds, donations
+
+
 def members_certified(organization: Organization, certification: str) -> QuerySet[Member]:
     """Members who attended a training that certifies this, organized within the subtree."""
     subtree = Organization.objects.subtree_of([organization])

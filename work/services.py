@@ -182,6 +182,7 @@ def deed_record(
     evidence: str = "",
 ) -> Deed:
     scope.require(scope.may_record_work_of(by, organization))
+    _require_visible(by, [responsible, *beneficiaries])
     deed = Deed.objects.create(
         organization=organization,
         title=title,
@@ -259,6 +260,7 @@ def donation_record(
     recipients: list[Member] | tuple = (),
 ) -> Donation:
     scope.require(scope.may_record_work_of(by, organization))
+    _require_visible(by, recipients)
     if value_yuan < 0:
         raise ValidationError(_("A donation's value cannot be negative."))
     donation = Donation.objects.create(
@@ -279,8 +281,9 @@ def donation_record(
 # --- Corrections: edit a record, or delete one entered by mistake -------------------------
 
 
-def _apply(record, values: dict, *, by, action: str, params: dict):
-    """Set the changed fields, save only those and record each field's old and new value."""
+def _apply(record, values: dict, *, by, action: str, params: dict, members: dict | None = None):
+    """Set the changed fields, save only those and record each field's old and new value.
+    `members` sets lists of members (beneficiaries, recipients) the same way."""
     changes = {}
     for name, value in values.items():
         old = getattr(record, name)
@@ -289,8 +292,39 @@ def _apply(record, values: dict, *, by, action: str, params: dict):
             setattr(record, name, value)
     if changes:
         record.save(update_fields=list(changes))
+    for name, final in (members or {}).items():
+        relation = getattr(record, name)
+        old = list(relation.order_by("pk"))
+        if [member.pk for member in old] != [member.pk for member in final]:
+            relation.set(final)
+            changes[name] = (old, final)
+    if changes:
         change_record(target=record, by=by, action=action, params=params, changes=changes)
     return record
+
+
+def _require_visible(by, members) -> None:
+    """Naming a member needs the right to see her (a crafted id of another market's member is
+    refused before anything is written)."""
+    ids = {member.pk for member in members if member is not None}
+    if ids:
+        seen = members_visible_to(by).filter(pk__in=ids).count()
+        scope.require(seen == len(ids))
+
+
+def _final_members(record, field: str, chosen, *, by) -> list[Member]:
+    """The members a list (beneficiaries, recipients) holds after a correction.
+
+    The form shows only the members she may see: those on the record whom she may not (a
+    beneficiary who has since moved to another market) stay, unseen and unchanged. Adding a
+    member needs the right to see her."""
+    old_ids = set(getattr(record, field).values_list("pk", flat=True))
+    _require_visible(by, [member for member in chosen if member.pk not in old_ids])
+    seen = set(members_visible_to(by).filter(pk__in=old_ids).values_list("pk", flat=True))
+    final = {member.pk: member for member in chosen}
+    unseen = old_ids - seen - set(final)
+    final.update(Member.objects.in_bulk(unseen))
+    return [final[pk] for pk in sorted(final)]
 
 
 def _may_move(by, record, organization: Organization) -> None:
@@ -368,23 +402,32 @@ def deed_update(
     title: str,
     done_on: datetime.date,
     responsible: Member | None = None,
+    beneficiaries: list[Member] | tuple | None = None,
     beneficiary_count: int = 0,
     status: str = DeedStatus.OPEN,
     evidence: str = "",
 ) -> Deed:
+    """Correct a deed; `beneficiaries` None leaves the named beneficiaries as they are."""
     _may_move(by, deed, organization)
     if responsible is not None and responsible != deed.responsible:
-        scope.require(members_visible_to(by).filter(pk=responsible.pk).exists())
+        _require_visible(by, [responsible])
+    members = {}
+    if beneficiaries is not None:
+        members["beneficiaries"] = _final_members(deed, "beneficiaries", beneficiaries, by=by)
+    named = len(members["beneficiaries"]) if members else deed.beneficiaries.count()
     values = {
         "organization": organization,
         "title": title,
         "done_on": done_on,
         "responsible": responsible,
-        "beneficiary_count": max(beneficiary_count, deed.beneficiaries.count()),
+        # The count covers at least the members named.
+        "beneficiary_count": max(beneficiary_count, named),
         "status": status,
         "evidence": evidence,
     }
-    return _apply(deed, values, by=by, action="deed_edited", params={"title": title})
+    return _apply(
+        deed, values, by=by, action="deed_edited", params={"title": title}, members=members
+    )
 
 
 @transaction.atomic
@@ -430,16 +473,28 @@ def job_delete(*, job: JobPosting, by) -> None:
 
 
 @transaction.atomic
-def donation_update(*, donation: Donation, by, organization: Organization, **fields) -> Donation:
+def donation_update(
+    *,
+    donation: Donation,
+    by,
+    organization: Organization,
+    recipients: list[Member] | tuple | None = None,
+    **fields,
+) -> Donation:
+    """Correct a donation; `recipients` None leaves the named recipients as they are."""
     _may_move(by, donation, organization)
     if fields.get("value_yuan") is not None and fields["value_yuan"] < 0:
         raise ValidationError(_("A donation's value cannot be negative."))
+    members = {}
+    if recipients is not None:
+        members["recipients"] = _final_members(donation, "recipients", recipients, by=by)
     return _apply(
         donation,
         {"organization": organization, **fields},
         by=by,
         action="donation_edited",
         params={"donor": fields.get("donor", donation.donor)},
+        members=members,
     )
 
 

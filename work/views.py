@@ -17,6 +17,7 @@ from common.htmx import fragment_or_page, wants_fragment
 from common.ratelimit import address_flooding, mobile_flooding
 from federation import scope
 from federation.models import OrganizationKind
+from members.picker import MemberPickers
 from members.selectors import DirectoryQuery, member_directory, members_visible_to
 from work import selectors, services
 from work.forms import (
@@ -63,6 +64,18 @@ def _go(request: HttpRequest, name: str, **kwargs) -> HttpResponse:
 
 def _form_page(request: HttpRequest, form, title: str, back: str) -> HttpResponse:
     context = {"form": form, "title": title, "back": reverse(back)}
+    return _render_form(request, context)
+
+
+def _render_form(request: HttpRequest, context: dict) -> HttpResponse:
+    form = context["form"]
+    if isinstance(form, MemberPickers):
+        # Each member picker with the members already chosen in it, shown as chips.
+        chosen = form.chosen()
+        context["pickers"] = [
+            {"name": name, "chosen": chosen[name], "single": form.is_single(name)}
+            for name in form.member_fields
+        ]
     return fragment_or_page(request, "work/form.html", "form", context)
 
 
@@ -259,12 +272,10 @@ def deed_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def deed_create(request: HttpRequest) -> HttpResponse:
-    organizations = _recordable(request)
-    members = members_visible_to(request.user).current()
     form = DeedForm(
         request.POST or None,
-        organizations=organizations,
-        members=members,
+        organizations=_recordable(request),
+        members=members_visible_to(request.user),
         initial={"done_on": timezone.localdate(), "status": DeedStatus.OPEN},
     )
     if request.method == "POST" and form.is_valid():
@@ -363,6 +374,7 @@ def donation_create(request: HttpRequest) -> HttpResponse:
     form = DonationForm(
         request.POST or None,
         organizations=organizations,
+        members=members_visible_to(request.user),
         initial={"given_on": timezone.localdate()},
     )
     if request.method == "POST" and form.is_valid():
@@ -456,12 +468,13 @@ def deed_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = DeedForm(
         request.POST or None,
         organizations=_recordable(request),
-        members=members_visible_to(request.user).current(),
+        members=members_visible_to(request.user),
         initial={
             "organization": deed.organization,
             "title": deed.title,
             "done_on": deed.done_on,
             "responsible": deed.responsible,
+            "beneficiaries": list(deed.beneficiaries.all()),
             "beneficiary_count": deed.beneficiary_count,
             "status": deed.status,
             "evidence": deed.evidence,
@@ -523,7 +536,13 @@ def job_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def donation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     donation = _correctable(request, selectors.donations_visible_to(request.user), pk)
-    form = DonationForm(request.POST or None, instance=donation, organizations=_recordable(request))
+    form = DonationForm(
+        request.POST or None,
+        instance=donation,
+        organizations=_recordable(request),
+        members=members_visible_to(request.user),
+        initial={"recipients": list(donation.recipients.all())},
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         organization = data.pop("organization")
@@ -562,4 +581,4 @@ def _edit_page(request, form, title: str, back: str, delete: str, record) -> Htt
         "back": reverse(back),
         "delete_url": reverse(delete, args=[record.pk]),
     }
-    return fragment_or_page(request, "work/form.html", "form", context)
+    return _render_form(request, context)

@@ -138,3 +138,39 @@ def test_chair_prints_the_a4_poster_of_her_market(
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF")
     context.close()
+
+
+def test_chair_names_a_deeds_beneficiaries_with_the_picker(
+    browser, live_server, district, chair_a, today, artifacts_dir
+):
+    second = MemberFactory(name="王秀英", mobile="13907330002")
+    MembershipFactory(member=second, organization=district.market_a.federation)
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, live_server, "chair_a")
+    page.goto(f"{live_server.url}/work/deeds/new/")
+    page.get_by_label("组织").select_option(label="邵兴城市场妇联")
+    page.get_by_label("标题").fill("帮扶困难商户")
+    responsible = page.locator("#picker-input-responsible")
+    responsible.fill("zd")
+    page.locator("#results-responsible .picker-option").first.click()
+    expect(page.locator("#chosen-responsible .chip")).to_have_count(1)
+    beneficiaries = page.locator("#picker-input-beneficiaries")
+    for search in ("wxy", "赵"):
+        beneficiaries.fill(search)
+        page.locator("#results-beneficiaries .picker-option").first.click()
+    expect(page.locator("#chosen-beneficiaries .chip")).to_have_count(2)
+    # Removing one takes her chip away; choosing her again brings it back.
+    page.locator("#chosen-beneficiaries .chip-remove").first.click()
+    expect(page.locator("#chosen-beneficiaries .chip")).to_have_count(1)
+    beneficiaries.fill("wxy")
+    page.locator("#results-beneficiaries .picker-option").first.click()
+    expect(page.locator("#chosen-beneficiaries .chip")).to_have_count(2)
+    fits(page, PHONE["width"])
+    page.screenshot(path=f"{artifacts_dir}/deed-picker-phone.png", full_page=True)
+    page.get_by_role("button", name="保存").click()
+    page.get_by_text("帮扶困难商户").first.wait_for()
+    page.goto(f"{live_server.url}/members/{second.pk}/")
+    expect(page.get_by_text("受到的帮扶")).to_be_visible()
+    expect(page.get_by_text("帮扶困难商户")).to_be_visible()
+    context.close()

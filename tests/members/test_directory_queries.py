@@ -1,7 +1,9 @@
 """The directory's query count on the paths bench/directory.py measures: a search, a filter
 and a sort, asked by the superuser (the side-by-side with the admin), district staff (the
 scope check over the whole district) and a market chair. The count must not depend on how
-many rows the page shows: both page sizes below show full pages."""
+many rows the page shows: both page sizes below show full pages. A row's market and the
+total found are read in the page's own query (members.selectors.directory_page), so the
+fragment costs at most 4: session, user, role grants, page."""
 
 import pytest
 from django.db import connection
@@ -48,7 +50,7 @@ def test_search_filter_sort_fragment_costs_the_same_few_queries_at_any_page_size
     small = queries_at_page_size(client, monkeypatch, 5, headers=FRAGMENT)
     full = queries_at_page_size(client, monkeypatch, 50, headers=FRAGMENT)
     assert full == small
-    assert full <= 6
+    assert full <= 4
 
 
 @pytest.mark.parametrize("persona", ["superuser", "district_staff", "chair_a"])

@@ -190,3 +190,104 @@ def test_a_full_save_of_a_stale_copy_keeps_her_reach(district):
     fresh = Member.objects.get(pk=district.member_a.pk)
     assert fresh.notes == "备注"
     assert fresh.reach.strip() != ""
+
+
+def _rule(user, members) -> set[int]:
+    """The scope rule worked out from the organizations themselves: a member is seen through
+    a reaching membership in a subtree of the user's grants; an erased member only by those
+    who handle personal data."""
+    roots = {org.pk for org in selectors.scope.member_reading_roots(user)}
+    erased_seen = selectors.scope.can_handle_personal_data(user)
+    return {
+        member.pk
+        for member in members
+        if direct_reach(member.pk) & roots and (member.erased_at is None or erased_seen)
+    }
+
+
+@pytest.mark.parametrize("persona", ["district_staff", "viewer", "cluster_staff"])
+def test_a_federation_wide_scope_sees_exactly_what_the_reach_rule_gives(
+    district, persona, request, chair_a
+):
+    """District or cluster staff are checked on the text of each member's reach instead of
+    through its index (members.selectors._members_in): the same members, in every shape."""
+    from federation.models import Role
+    from tests.factories import RoleGrantFactory, UserFactory
+
+    if persona == "cluster_staff":
+        user = UserFactory(username="cluster_staff")
+        RoleGrantFactory(user=user, role=Role.CLUSTER_STAFF, organization=district.cluster)
+    else:
+        user = request.getfixturevalue(persona)
+    staff = request.getfixturevalue("district_staff")
+    market_a = district.market_a.federation
+    joined = datetime.date(2026, 2, 1)
+
+    def registered(name: str, mobile: str) -> Member:
+        return services.member_create(
+            by=chair_a,
+            market=market_a,
+            joined_on=joined,
+            name=name,
+            mobile=mobile,
+            occupation="shop_owner",
+        )
+
+    left = registered("孙丽", "13900003001")
+    services.member_mark_left(member=left, left_on=datetime.date(2026, 3, 1), reason="", by=chair_a)
+    erased = registered("周敏", "13900003002")
+    services.member_erase(member=erased, by=staff)
+    left_then_erased = registered("吴芳", "13900003003")
+    services.member_mark_left(
+        member=left_then_erased, left_on=datetime.date(2026, 3, 1), reason="", by=chair_a
+    )
+    services.member_erase(member=Member.objects.get(pk=left_then_erased.pk), by=staff)
+    no_membership = MemberFactory(name="郑红")  # empty reach: nobody's scope
+    in_sector = MemberFactory(name="王霞")
+    MembershipFactory(member=in_sector, organization=district.sector)
+    at_the_city = MemberFactory(name="冯洁")  # above the district: not in its view
+    MembershipFactory(member=at_the_city, organization=district.city)
+    other_district = OrganizationFactory(
+        name="荷塘区妇联", kind=OrganizationKind.DISTRICT_FEDERATION, parent=district.city
+    )
+    elsewhere = MemberFactory(name="陈静")
+    MembershipFactory(member=elsewhere, organization=other_district)
+    assert Member.objects.get(pk=no_membership.pk).reach == ""
+    assert Member.objects.get(pk=erased.pk).erased_at is not None
+
+    members = list(Member.objects.all())
+    visible = set(selectors.members_visible_to(user).values_list("pk", flat=True))
+    assert visible == _rule(user, members)
+    assert no_membership.pk not in visible
+    assert at_the_city.pk not in visible and elsewhere.pk not in visible
+    assert left.pk in visible and in_sector.pk in visible
+    sees_erased = selectors.scope.can_handle_personal_data(user)
+    assert (erased.pk in visible) is sees_erased
+    assert (left_then_erased.pk in visible) is sees_erased
+    changeable = set(selectors.members_changeable_by(user).values_list("pk", flat=True))
+    assert changeable == (set() if persona == "viewer" else visible)
+
+
+def test_reach_by_text_and_by_index_name_the_same_members(db):
+    """reach__any_text (LIKE '% 2 %') and reach__any (the ids as an array, GIN-indexed) agree,
+    ids that contain one another's digits included (2, 12, 21, 121)."""
+    reaches = ["", " 2 ", " 12 ", " 21 ", " 121 ", " 1 2 3 ", " 1 12 ", " 3 21 121 ", " 2 12 "]
+    crafted = []
+    for reach in reaches:
+        member = MemberFactory()
+        Member.objects.filter(pk=member.pk).update(reach=reach)
+        crafted.append(member.pk)
+    members = Member.objects.filter(pk__in=crafted)
+    for ids in ([2], [12], [21], [1], [3], [121], [2, 21], [99]):
+        expected = {r for r in reaches if {int(part) for part in r.split()} & set(ids)}
+        by_text = set(members.filter(reach__any_text=ids).values_list("reach", flat=True))
+        by_index = set(members.filter(reach__any=ids).values_list("reach", flat=True))
+        assert by_text == by_index == expected, ids
+
+
+def test_federation_staff_are_checked_by_text_and_chairs_by_the_index(
+    postgres, district, district_staff, chair_a
+):
+    assert "LIKE" in str(selectors.members_visible_to(district_staff).query)
+    chairs = str(selectors.members_visible_to(chair_a).query)
+    assert "string_to_array" in chairs and "LIKE" not in chairs

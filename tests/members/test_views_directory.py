@@ -56,6 +56,10 @@ def test_chair_sees_only_her_market(client, district, shaoxing, chair_a):
         ("zeng", ["曾丽萍"]),
         ("zlp", ["曾丽萍"]),
         ("婷婷", ["张婷婷"]),
+        ("婷", ["张婷婷"]),
+        ("萍", ["曾丽萍"]),
+        ("丽萍", ["曾丽萍"]),
+        ("萍丽", []),
         ("Z", ["曾丽萍", "张婷婷", "赵丹"]),
     ],
 )
@@ -170,20 +174,23 @@ def test_query_count_does_not_grow_with_the_page(client, district, chair_a):
     assert full <= 6
 
 
-@pytest.mark.parametrize(("extra", "total", "pages"), [(49, 50, 1), (50, 51, 2)])
-def test_first_page_counts_right_at_the_page_boundary(
-    client, district, chair_a, extra, total, pages
-):
+@pytest.mark.parametrize("search", [{}, {"q": "周"}])  # the kept count; a COUNT
+@pytest.mark.parametrize("extra", [49, 50, 51, 120])
+def test_first_page_counts_right_at_the_page_boundary(client, district, chair_a, extra, search):
     for i in range(extra):
         member = MemberFactory(name=f"周{i}")
         MembershipFactory(member=member, organization=district.market_a.federation)
+    total = extra + (0 if search else 1)  # 赵丹 is no 周
+    pages = (total + 49) // 50
     client.force_login(chair_a)
-    page = client.get(URL).context["page"]
+    page = client.get(URL, search).context["page"]
     assert page.paginator.count == total and page.paginator.num_pages == pages
     assert len(page.object_list) == min(total, 50)
-    if pages == 2:
-        second = client.get(URL, {"page": 2}).context["page"]
-        assert len(second.object_list) == 1
+    last = client.get(URL, {**search, "page": pages}).context["page"]
+    assert last.paginator.count == total
+    assert len(last.object_list) == total - 50 * (pages - 1)
+    beyond = client.get(URL, {**search, "page": pages + 1}).context["page"]
+    assert beyond.number == pages  # get_page: the last page
 
 
 def test_full_page_needs_no_more_queries_than_the_fragment(client, district, chair_a):
@@ -235,3 +242,27 @@ def test_a_pasted_mobile_finds_her(client, district, shaoxing, chair_a):
     client.force_login(chair_a)
     response = client.get(URL, headers={"HX-Request": "true", "X-Directory-Search": pasted})
     assert names(response) == ["王秀英"]
+
+
+def test_a_row_shows_her_current_market_only(client, district, district_staff):
+    """The market column comes from the page's own query: her open market membership, not a
+    home, not a market she has left; none for a member of a new-sector organization only."""
+    moved = MemberFactory(name="钱敏")
+    MembershipFactory(
+        member=moved,
+        organization=district.market_a.federation,
+        starts_on=datetime.date(2020, 1, 1),
+        ends_on=datetime.date(2024, 1, 1),
+    )
+    MembershipFactory(
+        member=moved, organization=district.market_b.federation, starts_on=datetime.date(2024, 1, 1)
+    )
+    in_sector = MemberFactory(name="孙霞")
+    MembershipFactory(member=in_sector, organization=district.sector)
+    client.force_login(district_staff)
+    rows = {row.name: row.market_name for row in client.get(URL).context["page"]}
+    assert rows["钱敏"] == district.market_b.federation.name
+    assert rows["赵丹"] == district.market_a.federation.name  # also in home A
+    assert rows["孙霞"] is None
+    html = client.get(URL, {"q": "孙霞"}, headers={"HX-Request": "true"}).content.decode()
+    assert ">—</td>" in html
