@@ -7,7 +7,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, IntegerField, Max, Prefetch, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Replace
+from django.utils import timezone
 
 from federation.models import (
     CoverageTarget,
@@ -19,7 +20,7 @@ from federation.models import (
     SectorCategory,
     Term,
 )
-from federation.scope import User, organizations_visible_to
+from federation.scope import HOME_KINDS, User, organizations_visible_to
 
 
 # One level of the tree, and the organization page, read the kept counts (MemberCount).
@@ -182,3 +183,117 @@ def coverage_rates(*, organization: Organization, year: int) -> list[dict]:
             }
         )
     return rows
+
+
+# --- The organization list ---------------------------------------------------------------
+
+# Sort keys the URL may carry, and what they sort by (whitelist: nothing else reaches SQL).
+ORGANIZATION_SORTS = {
+    "name": ("sort_name", "name", "pk"),
+    "-name": ("-sort_name", "-name", "-pk"),
+    "kind": ("kind", "sort_name", "pk"),
+    "-kind": ("-kind", "sort_name", "pk"),
+    "established": (F("established_on").asc(nulls_last=True), "sort_name", "pk"),
+    "-established": (F("established_on").desc(nulls_last=True), "sort_name", "pk"),
+    "members": ("member_count", "sort_name", "pk"),
+    "-members": ("-member_count", "sort_name", "pk"),
+}
+# "sites": women's homes and micro-homes together (the statistics' service sites).
+SITE_KINDS = "sites"
+
+
+@dataclass(frozen=True)
+class OrganizationQuery:
+    q: str = ""
+    organization: int | None = None  # an id among the user's visible organizations
+    below: bool = False  # only what is under `organization`, not the organization itself
+    parent: int | None = None  # directly under this organization
+    kind: str = ""  # a kind, or SITE_KINDS
+    category: str = ""  # a new-sector category
+    method: str = ""  # how a new-sector organization was established, or "none"
+    rating: str = ""  # a site rating, or "none"
+    rated_in: int | None = None  # the rating was given in this year
+    status: str = "existing"  # existing today | dissolved | all
+    sort: str = "name"
+    # From the yearly statistics (reports), so that a figure's link lists exactly the
+    # organizations it counts: those existing on a day (instead of `status`), established
+    # (a date recorded) on or before a day, and the rating as it stood at the end of a year
+    # (a rating given later did not hold then).
+    on: datetime.date | None = None
+    established_by: datetime.date | None = None
+    rated_by: int | None = None
+
+
+def existing_on(day: datetime.date) -> Q:
+    """Organizations that exist on the day: established by then (or no date recorded), not
+    yet dissolved."""
+    return (Q(established_on__isnull=True) | Q(established_on__lte=day)) & (
+        Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=day)
+    )
+
+
+def _rating_condition(query: OrganizationQuery) -> Q:
+    if query.rated_by is None:
+        if query.rating == "none":
+            return Q(site_rating="")
+        return Q(site_rating=query.rating)
+    if query.rating == "none":
+        # Not rated by the end of that year: no rating, or one given later (or in no year).
+        return (
+            Q(site_rating="")
+            | Q(site_rating_year__isnull=True)
+            | Q(site_rating_year__gt=query.rated_by)
+        )
+    return Q(site_rating=query.rating, site_rating_year__lte=query.rated_by)
+
+
+def organization_list(*, user: User, query: OrganizationQuery) -> QuerySet[Organization]:
+    """The organizations a user may see, searched, filtered and sorted as the list asks,
+    each with its current member count (kept, not counted)."""
+    organizations = organizations_visible_to(user)
+    text = query.q.strip()
+    if text:
+        # 邵兴城 is found as "邵兴", "shaoxing" or "xing cheng".
+        latin = text.lower().replace(" ", "")
+        organizations = organizations.annotate(
+            pinyin=Replace("sort_name", Value(" "), Value(""))
+        ).filter(Q(name__contains=text) | Q(pinyin__contains=latin))
+    if query.organization is not None:
+        chosen = Organization.objects.filter(pk=query.organization).first()
+        if chosen is None:
+            return Organization.objects.none()
+        under = Q(path__startswith=chosen.descendant_path_prefix)
+        organizations = organizations.filter(under if query.below else under | Q(pk=chosen.pk))
+    if query.parent is not None:
+        organizations = organizations.filter(parent_id=query.parent)
+    if query.kind == SITE_KINDS:
+        organizations = organizations.filter(kind__in=HOME_KINDS)
+    elif query.kind:
+        organizations = organizations.filter(kind=query.kind)
+    if query.category or query.method:
+        organizations = organizations.filter(kind=OrganizationKind.SECTOR_ORGANIZATION)
+    if query.category:
+        organizations = organizations.filter(sector_category=query.category)
+    if query.method:
+        method = "" if query.method == "none" else query.method
+        organizations = organizations.filter(establishment_method=method)
+    if query.rating or query.rated_in is not None:
+        organizations = organizations.filter(kind__in=HOME_KINDS)
+    if query.rating:
+        organizations = organizations.filter(_rating_condition(query))
+    if query.rated_in is not None:
+        organizations = organizations.filter(site_rating_year=query.rated_in)
+    if query.on is not None:
+        organizations = organizations.filter(existing_on(query.on))
+    elif query.status == "existing":
+        organizations = organizations.filter(existing_on(timezone.localdate()))
+    elif query.status == "dissolved":
+        organizations = organizations.filter(dissolved_on__lte=timezone.localdate())
+    if query.established_by is not None:
+        organizations = organizations.filter(established_on__lte=query.established_by)
+    sort = ORGANIZATION_SORTS.get(query.sort, ORGANIZATION_SORTS["name"])
+    return (
+        organizations.select_related("parent")
+        .annotate(member_count=_member_total())
+        .order_by(*sort)
+    )

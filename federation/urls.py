@@ -4,6 +4,7 @@ from federation import views
 
 urlpatterns = [
     path("organizations/", views.organization_tree, name="organization_tree"),
+    path("organizations/list/", views.organization_list, name="organization_list"),
     path("organizations/<int:pk>/", views.organization_detail, name="organization_detail"),
     path("organizations/<int:pk>/logins/", views.organization_logins, name="organization_logins"),
     path("organizations/<int:pk>/logins/new/", views.login_create, name="login_create"),

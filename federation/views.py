@@ -12,11 +12,12 @@ from audit.selectors import access_events_search
 from audit.services import get_visible_or_404
 from common.htmx import fragment_or_page, wants_fragment
 from common.parsing import id_or_400
-from federation import scope, selectors, services
-from federation.forms import LoginCreateForm, RoleGrantForm
+from federation import choices, scope, selectors, services
+from federation.forms import LoginCreateForm, OrganizationListForm, RoleGrantForm
 from federation.models import Organization
 
 ACCESS_LOG_PAGE_SIZE = 50
+ORGANIZATION_PAGE_SIZE = 50
 
 
 @require_GET
@@ -34,6 +35,86 @@ def organization_tree(request: HttpRequest) -> HttpResponse:
         nodes = selectors.organization_children(user=request.user, parent=parent)
     context = {"nodes": nodes, "parent": parent}
     return fragment_or_page(request, "federation/organization_tree.html", "children", context)
+
+
+@require_GET
+def organization_list(request: HttpRequest) -> HttpResponse:
+    """Every organization she may see, as a list to search and filter (kind, 三新 category,
+    how it was established, site rating, within an organization); the yearly statistics link
+    each organization figure here."""
+    visible = choices.visible_organization_choices(request.user)
+    form = OrganizationListForm(request.GET, organizations=visible)
+    if form.is_valid():
+        query = form.query()
+        organizations = selectors.organization_list(user=request.user, query=query)
+    else:
+        # Filters she did not mean (a stale or edited link) list nothing rather than more.
+        query = None
+        organizations = Organization.objects.none()
+    page = Paginator(organizations, ORGANIZATION_PAGE_SIZE).get_page(request.GET.get("page"))
+    names = dict(visible)
+    for organization in page:
+        # The parent is named only when she may see it (a chair does not see the cluster).
+        organization.visible_parent = (
+            organization.parent if organization.parent_id in names else None
+        )
+    params = request.GET.copy()
+    params.pop("page", None)
+    sort_params = params.copy()
+    sort_params.pop("sort", None)
+    from_statistics = _statistics_filters(query, names)
+    if from_statistics:
+        # The figure's other filters too, so that the notice alone says what is listed.
+        from_statistics = [*_shown_filters(form), *from_statistics]
+    context = {
+        "form": form,
+        "page": page,
+        "query": params.urlencode(),
+        "sort_query": sort_params.urlencode(),
+        "sort": query.sort if query else "name",
+        "from_statistics": from_statistics,
+        # Opened when she filtered; closed when she came from a figure, so that on a phone
+        # the notice and the organizations come first.
+        "filters_active": not from_statistics
+        and any(value for key, value in request.GET.items() if key not in {"q", "sort", "page"}),
+    }
+    return fragment_or_page(request, "federation/organization_list.html", "results", context)
+
+
+def _shown_filters(form: OrganizationListForm) -> list[str]:
+    """The form's chosen filters as "label: choice" (for the statistics' notice)."""
+    said = []
+    for name in ("kind", "category", "method", "rating"):
+        value = form.cleaned_data.get(name)
+        if value:
+            choice = dict(form.fields[name].choices)[value]
+            said.append(
+                _("%(filter)s: %(choice)s") % {"filter": form.fields[name].label, "choice": choice}
+            )
+    return said
+
+
+def _statistics_filters(query, names: dict[int, str]) -> list[str]:
+    """The filters a statistics link carries that the form does not show, in words."""
+    if query is None:
+        return []
+    said = []
+    if query.on is not None:
+        said.append(_("existing on %(day)s") % {"day": query.on.isoformat()})
+    if query.established_by is not None:
+        said.append(
+            _("established on or before %(day)s") % {"day": query.established_by.isoformat()}
+        )
+    if query.rated_by is not None:
+        said.append(_("rating as it stood at the end of %(year)s") % {"year": query.rated_by})
+    if query.below and query.organization in names:
+        said.append(_("under %(name)s, not itself") % {"name": names[query.organization]})
+    if query.parent is not None:
+        if query.parent in names:
+            said.append(_("directly under %(name)s") % {"name": names[query.parent]})
+        else:
+            said.append(_("directly under one organization"))
+    return said
 
 
 @require_GET

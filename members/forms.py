@@ -79,12 +79,16 @@ class DirectoryForm(forms.Form):
     occupation = ChoiceField(
         label=_("Occupation"),
         required=False,
-        choices=_blank(_("All occupations")) + Occupation.choices,
+        choices=[*_blank(_("All occupations")), *Occupation.choices, ("none", _("Not recorded"))],
     )
     political_status = ChoiceField(
         label=_("Political status"),
         required=False,
-        choices=_blank(_("Any political status")) + PoliticalStatus.choices,
+        choices=[
+            *_blank(_("Any political status")),
+            *PoliticalStatus.choices,
+            ("none", _("Not recorded")),
+        ],
     )
     position = ChoiceField(
         label=_("Office held"),
@@ -106,6 +110,15 @@ class DirectoryForm(forms.Form):
             *_blank(_("Any age")),
             *[(key, AGE_BAND_LABELS[key]) for key in AGE_BANDS],
             ("none", _("Birth date not recorded")),
+        ],
+    )
+    not_in = ChoiceField(
+        label=_("Not in"),
+        required=False,
+        choices=[
+            *_blank(_("Any place")),
+            ("market", _("Not in a market")),
+            ("home", _("Not in a women's home or micro-home")),
         ],
     )
     sort = ChoiceField(label=_("Sort"), required=False, choices=[(k, k) for k in SORTS])
@@ -178,6 +191,7 @@ class DirectoryForm(forms.Form):
             office_on=data.get("office_on"),
             office_level=data.get("office_level") or "",
             office_age_band=data.get("office_age_band") or "",
+            not_in=data.get("not_in") or "",
         )
 
 

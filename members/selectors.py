@@ -39,6 +39,8 @@ from members.models import (
     Member,
     Membership,
     MembershipScope,
+    Occupation,
+    PoliticalStatus,
     TransferRequest,
     TransferStatus,
     mask_id_number,
@@ -305,6 +307,9 @@ OFFICE_LEVELS = {
     "sector": (OrganizationKind.SECTOR_ORGANIZATION,),
 }
 
+# The places `not_in` asks about, and the memberships that put a member in one.
+NOT_IN_SCOPES = {"market": MembershipScope.MARKET, "home": MembershipScope.HOME}
+
 _LATIN = re.compile(r"^[a-z]+$")
 _DIGITS = re.compile(r"^\d+$")
 _ID_LIKE = re.compile(r"^\d{17}[\dX]$|^\d{3}[\dX]$")
@@ -336,6 +341,10 @@ class DirectoryQuery:
     office_on: datetime.date | None = None
     office_level: str = ""
     office_age_band: str = ""
+    # Members with no market ("market") or no women's home / micro-home ("home") within the
+    # organization filter (anywhere without it), in force on the directory's day: `as_of`,
+    # during `year`, or now (a member who left is in none now).
+    not_in: str = ""
 
 
 def _search(members: QuerySet[Member], text: str, *, user: User) -> QuerySet[Member]:
@@ -425,13 +434,30 @@ def member_directory(*, user: User, query: DirectoryQuery) -> QuerySet[Member]:
         members = members.filter(
             Exists(Membership.objects.during_year(query.year).filter(member=OuterRef("pk")))
         )
+    if query.not_in in NOT_IN_SCOPES:
+        placed = Membership.objects.filter(member=OuterRef("pk"), scope=NOT_IN_SCOPES[query.not_in])
+        if subtree is not None:
+            placed = placed.filter(organization__in=subtree)
+        day = query.as_of or query.office_on
+        if day is not None:
+            placed = placed.on(day)
+        elif query.year is not None:
+            placed = placed.during_year(query.year)
+        else:
+            placed = placed.filter(ends_on__isnull=True)
+        members = members.exclude(Exists(placed))
     if query.education:
         members = members.filter(education="" if query.education == "none" else query.education)
     if query.left_year:
         members = members.filter(left_on__year=query.left_year)
-    if query.occupation:
+    # "none": not one of the values the register knows (the statistics' "other" rows).
+    if query.occupation == "none":
+        members = members.exclude(occupation__in=Occupation.values)
+    elif query.occupation:
         members = members.filter(occupation=query.occupation)
-    if query.political_status:
+    if query.political_status == "none":
+        members = members.exclude(political_status__in=PoliticalStatus.values)
+    elif query.political_status:
         members = members.filter(political_status=query.political_status)
     if query.position and query.office_on is None:
         offices = Office.objects.current().filter(member=OuterRef("pk"))

@@ -63,6 +63,7 @@ from federation.models import (
     SiteRating,
     Term,
 )
+from federation.selectors import SITE_KINDS
 from members.models import (
     Education,
     Honor,
@@ -96,10 +97,11 @@ class Row:
     key: str
     label: str
     values: list
-    # Query string of the member directory listing exactly the members counted in the
-    # row's first column (empty when the row does not count members).
+    # Address of the list of exactly what the row's first column counts: the member
+    # directory, or the organization list for organization figures (empty when the figure
+    # is not a list, such as a target or a rate).
     link: str = ""
-    # The same for every column, when the other columns count members too ("" where not).
+    # The same for every column, when the other columns are lists too ("" where not).
     links: list[str] = field(default_factory=list)
 
     def link_of(self, column: int) -> str:
@@ -194,6 +196,13 @@ def directory_link(
     else:
         params["as_of"] = as_of(year).isoformat()
     return reverse("member_list") + "?" + urlencode(params)
+
+
+def organization_list_link(organization: Organization, year: int, **filters) -> str:
+    """The organization list, filtered to exactly the organizations a figure counts: those in
+    the organization's subtree that exist on the as-of day, narrowed by `filters`."""
+    params = {"organization": organization.pk, "on": as_of(year).isoformat(), **filters}
+    return reverse("organization_list") + "?" + urlencode(params)
 
 
 def officer_link(organization: Organization, year: int, **filters) -> str:
@@ -520,6 +529,7 @@ def members_by_market(organization: Organization, year: int) -> Section:
     a transfer ends the old membership the day the new one starts)."""
     rows, total = _members_by_place(organization, year, (OrganizationKind.MARKET_FEDERATION,))
     rows.append(Row("", _("Not in a market"), [total - sum(r.values[0] for r in rows)]))
+    rows[-1].link = directory_link(organization, year, not_in="market")
     return Section(
         key="members_by_market",
         title=_("Members by market"),
@@ -534,6 +544,9 @@ def members_by_market(organization: Organization, year: int) -> Section:
 def members_by_home(organization: Organization, year: int) -> Section:
     rows, total = _members_by_place(organization, year, HOME_KINDS)
     rows.append(Row("", _("Not in a home"), [total - sum(r.values[0] for r in rows)]))
+    # What remains is the members in no home as long as each is in one home at a time (the
+    # services' rule: assigning a home leaves the others); the link lists those.
+    rows[-1].link = directory_link(organization, year, not_in="home")
     return Section(
         key="members_by_home",
         title=_("Members by women's home / micro-home"),
@@ -557,6 +570,7 @@ def members_by_occupation(organization: Organization, year: int) -> Section:
         blank_label="",
         link=directory_link,
         link_filter="occupation",
+        blank_filter="none",
         column=_("Members"),
         chart="pie",
     )
@@ -598,6 +612,7 @@ def members_by_political_status(organization: Organization, year: int) -> Sectio
         blank_label="",
         link=directory_link,
         link_filter="political_status",
+        blank_filter="none",
         column=_("Members"),
         chart="pie",
     )
@@ -814,6 +829,7 @@ def officers_by_political_status(organization: Organization, year: int) -> Secti
         year,
         key="officers_by_political_status",
         link_filter="political_status",
+        blank_filter="none",
         title=_("Executive members by political status"),
         attribute="political_status",
         choices=PoliticalStatus.choices,
@@ -827,6 +843,7 @@ def officers_by_occupation(organization: Organization, year: int) -> Section:
         year,
         key="officers_by_occupation",
         link_filter="occupation",
+        blank_filter="none",
         title=_("Executive members by occupation"),
         attribute="occupation",
         choices=Occupation.choices,
@@ -902,7 +919,11 @@ def sites_by_market(organization: Organization, year: int) -> Section:
     for pk in sorted(names, key=lambda pk: (pk not in markets, names[pk])):
         homes = counts.get((pk, OrganizationKind.WOMENS_HOME), 0)
         micro = counts.get((pk, OrganizationKind.MICRO_HOME), 0)
-        rows.append(Row(str(pk), names[pk], [homes, micro, homes + micro]))
+        links = [
+            organization_list_link(organization, year, parent=pk, kind=kind)
+            for kind in (*HOME_KINDS, SITE_KINDS)
+        ]
+        rows.append(Row(str(pk), names[pk], [homes, micro, homes + micro], links[0], links))
     return Section(
         key="sites_by_market",
         title=_("Service sites by market"),
@@ -933,7 +954,13 @@ def sites_by_rating(organization: Organization, year: int) -> Section:
     for value, label in [*SiteRating.choices, ("", _("Not rated"))]:
         homes = counts.get((value, OrganizationKind.WOMENS_HOME), 0)
         micro = counts.get((value, OrganizationKind.MICRO_HOME), 0)
-        rows.append(Row(value, str(label), [homes, micro, homes + micro]))
+        links = [
+            organization_list_link(
+                organization, year, kind=kind, rating=value or "none", rated_by=year
+            )
+            for kind in (*HOME_KINDS, SITE_KINDS)
+        ]
+        rows.append(Row(value, str(label), [homes, micro, homes + micro], links[0], links))
     return Section(
         key="sites_by_rating",
         title=_("Service sites by rating"),
@@ -980,7 +1007,12 @@ def organizations_by_kind(organization: Organization, year: int) -> Section:
         below.order_by().values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")
     )
     rows = [
-        Row(value, str(label), [counts.get(value, 0)])
+        Row(
+            value,
+            str(label),
+            [counts.get(value, 0)],
+            organization_list_link(organization, year, kind=value, below=1),
+        )
         for value, label in OrganizationKind.choices
         if value not in (OrganizationKind.CITY_FEDERATION, OrganizationKind.DISTRICT_FEDERATION)
     ]
@@ -1022,7 +1054,15 @@ def coverage_by_category(organization: Organization, year: int) -> Section:
     for value, label in SectorCategory.choices:
         count, expected = established.get(value, 0), targets.get(value)
         rate = count / expected if expected else None
-        rows.append(Row(value, str(label), [count, expected, rate]))
+        # Only the established organizations are a list; the target and the rate are not.
+        established_link = organization_list_link(
+            organization,
+            year,
+            kind=OrganizationKind.SECTOR_ORGANIZATION,
+            category=value,
+            established_by=day.isoformat(),
+        )
+        rows.append(Row(value, str(label), [count, expected, rate], established_link))
     count = sum(r.values[0] for r in rows)
     expected = sum(r.values[1] or 0 for r in rows) or None
     return Section(
@@ -1051,7 +1091,18 @@ def sector_by_establishment_method(organization: Organization, year: int) -> Sec
     rows = []
     for value, label in [*EstablishmentMethod.choices, ("", _("Not recorded"))]:
         values = [counts.get((value, category), 0) for category in categories]
-        rows.append(Row(value, str(label), [*values, sum(values)]))
+        links = [
+            organization_list_link(
+                organization,
+                year,
+                kind=OrganizationKind.SECTOR_ORGANIZATION,
+                method=value or "none",
+                established_by=day.isoformat(),
+                **({"category": category} if category else {}),
+            )
+            for category in [*categories, ""]
+        ]
+        rows.append(Row(value, str(label), [*values, sum(values)], links[0], links))
     return Section(
         key="sector_by_method",
         title=_("New-sector organizations by how they were established"),

@@ -64,6 +64,8 @@ RULES = {
     # federation
     "dashboard": Rule("login"),
     "organization_tree": Rule("login"),
+    # Every login gets the list; it holds only what she may see (tests/federation).
+    "organization_list": Rule("login"),
     "organization_detail": Rule("see", kwargs="org"),
     "organization_election": Rule("administer", kwargs="org"),
     "organization_election_logins": Rule("administer", kwargs="org"),

@@ -17,6 +17,7 @@ def whole_page(page) -> bool:
     [
         ("/members/", "职业类别", "shop_owner", "occupation=shop_owner"),
         ("/access-log/", "事件", "login", "kind=login"),
+        ("/organizations/list/", "类型", "micro_home", "kind=micro_home"),
     ],
 )
 def test_back_after_a_filter_brings_back_the_whole_page(

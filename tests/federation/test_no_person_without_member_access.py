@@ -55,8 +55,16 @@ def _pages(district, member) -> list[str]:
             f"/organizations/{org.pk}/member-chip/?member={member.pk}",
             f"/organizations/{org.pk}/election/",
             f"/organizations/{org.pk}/offices/add/",
+            f"/organizations/list/?organization={org.pk}&status=all",
         ]
-    return [*pages, "/", "/organizations/", "/members/?status=all", "/transfers/"]
+    return [
+        *pages,
+        "/",
+        "/organizations/",
+        "/organizations/list/?status=all",
+        "/members/?status=all",
+        "/transfers/",
+    ]
 
 
 @pytest.mark.parametrize("persona", ["counsellor", "outsider"])

@@ -10,7 +10,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from audit.models import AccessEvent
-from federation.models import OrganizationKind, Position
+from federation.models import CoverageTarget, OrganizationKind, Position
 from members import services as member_services
 from reports import sections, services
 from reports.models import ExportStatus, FrozenReport, WorkbookExport
@@ -132,7 +132,88 @@ def _officers(district):
     )
 
 
+def _organizations(district):
+    """Service sites and new-sector organizations on both sides of the years the test reads:
+    rated before, in and after 2025, established and dissolved in between, one directly
+    under the cluster; and members who are in no market, no home, or whose occupation and
+    political status are not recorded."""
+    market_a, market_b = district.market_a.federation, district.market_b.federation
+    OrganizationFactory(
+        name="天泽微家",
+        kind=OrganizationKind.MICRO_HOME,
+        parent=market_b,
+        site_rating="five_star",
+        site_rating_year=2025,
+        established_on=datetime.date(2024, 3, 1),
+    )
+    OrganizationFactory(
+        name="市场群妇女之家",
+        kind=OrganizationKind.WOMENS_HOME,
+        parent=district.cluster,
+        site_rating="city_model",
+        site_rating_year=2026,
+        established_on=datetime.date(2025, 6, 1),
+    )
+    OrganizationFactory(
+        name="邵兴城二号妇女之家",
+        kind=OrganizationKind.WOMENS_HOME,
+        parent=market_a,
+        site_rating="four_star",
+        site_rating_year=2023,
+        dissolved_on=datetime.date(2026, 3, 1),
+    )
+    OrganizationFactory(
+        name="家政物业妇女联合会",
+        kind=OrganizationKind.SECTOR_ORGANIZATION,
+        parent=district.cluster,
+        sector_category="new_economic",
+        establishment_method="single",
+        established_on=datetime.date(2024, 5, 1),
+    )
+    OrganizationFactory(
+        name="外卖送餐妇女小组",
+        kind=OrganizationKind.SECTOR_ORGANIZATION,
+        parent=district.district,
+        sector_category="new_employment",
+        establishment_method="industry",
+        established_on=datetime.date(2026, 2, 1),
+    )
+    OrganizationFactory(
+        name="社工妇女小组",
+        kind=OrganizationKind.SECTOR_ORGANIZATION,
+        parent=district.cluster,
+        sector_category="new_social",
+        established_on=None,
+    )
+    OrganizationFactory(
+        name="直播电商妇女小组",
+        kind=OrganizationKind.SECTOR_ORGANIZATION,
+        parent=district.cluster,
+        sector_category="new_social",
+        establishment_method="regional",
+        established_on=datetime.date(2023, 1, 1),
+        dissolved_on=datetime.date(2026, 6, 1),
+    )
+    CoverageTarget.objects.create(
+        organization=district.cluster, sector_category="new_social", year=2026, expected_count=3
+    )
+    sector_only = MemberFactory(name="周静", occupation="", political_status="")
+    MembershipFactory(member=sector_only, organization=district.sector)
+    unrecorded = MemberFactory(name="吴丽", occupation="")
+    MembershipFactory(member=unrecorded, organization=market_a)
+
+
+ORGANIZATION_SECTIONS = {
+    "sites_by_market",
+    "sites_by_rating",
+    "organizations_by_kind",
+    "coverage_by_category",
+    "sector_by_method",
+}
+
+
 def test_every_linked_figure_lists_exactly_its_members(district, district_staff, today):
+    _organizations(district)
     moved = MemberFactory(name="王芳")
     MembershipFactory(
         member=moved,
@@ -144,7 +225,7 @@ def test_every_linked_figure_lists_exactly_its_members(district, district_staff,
     )
     _officers(district)
     client = _client(district_staff)
-    checked, nonzero = 0, set()
+    checked, nonzero, rest_rows = 0, set(), set()
     for organization in (district.district, district.market_a.federation):
         for year in (2025, 2026):
             for section in sections.report(organization, year):
@@ -154,6 +235,13 @@ def test_every_linked_figure_lists_exactly_its_members(district, district_staff,
                         if not link:
                             continue
                         url = urlsplit(link)
+                        # Organization figures list organizations, member figures members.
+                        expected_path = (
+                            "/organizations/list/"
+                            if section.key in ORGANIZATION_SECTIONS
+                            else "/members/"
+                        )
+                        assert url.path == expected_path, (section.key, link)
                         listed = client.get(url.path, parse_qs(url.query))
                         assert listed.status_code == 200, link
                         count = listed.context["page"].paginator.count
@@ -161,7 +249,18 @@ def test_every_linked_figure_lists_exactly_its_members(district, district_staff,
                         checked += 1
                         if value:
                             nonzero.add(section.key)
-    assert checked > 100
+                            if not row.key:
+                                rest_rows.add((section.key, row.label))
+    assert checked > 200
+    # Every organization figure was followed, with organizations in it.
+    assert ORGANIZATION_SECTIONS <= nonzero
+    # The rows of what remains link too, and had members in them.
+    assert {
+        ("members_by_market", "不属于任何市场"),
+        ("members_by_home", "未加入妇女之家/微家"),
+        ("members_by_occupation", "其他"),
+        ("members_by_political_status", "其他"),
+    } <= rest_rows, rest_rows
     # The officer figures were among those followed, with people in them.
     assert {
         "officers_by_level",
@@ -327,3 +426,23 @@ def test_page_query_count_does_not_grow_with_markets_or_members(district, distri
         for _i in range(5):
             MembershipFactory(member=MemberFactory(name="新会员"), organization=market.federation)
     assert count() == before
+
+
+def test_a_chair_follows_her_market_organization_links_to_the_same_counts(district, chair_a, today):
+    """The list a chair reaches from her market's statistics holds what the figure counts:
+    her market's homes are hers to see."""
+    _organizations(district)
+    client = _client(chair_a)
+    followed = 0
+    for year in (2025, 2026):
+        for section in sections.report(district.market_a.federation, year):
+            if section.key not in ORGANIZATION_SECTIONS:
+                continue
+            for row in section.rows:
+                for column, value in enumerate(row.values):
+                    if link := row.link_of(column):
+                        url = urlsplit(link)
+                        listed = client.get(url.path, parse_qs(url.query))
+                        assert listed.context["page"].paginator.count == value, link
+                        followed += 1
+    assert followed > 40
