@@ -19,6 +19,16 @@ class OrganizationKind(models.TextChoices):
     SECTOR_ORGANIZATION = "sector_organization", _("New-sector women's organization")
 
 
+# Federations above the markets: each counts (nearly) every member of the register under it,
+# so no index on the members narrows them (the directory's scope, the statistics' profile).
+KINDS_ABOVE_MARKETS = frozenset(
+    {
+        OrganizationKind.CITY_FEDERATION,
+        OrganizationKind.DISTRICT_FEDERATION,
+        OrganizationKind.MARKET_CLUSTER_FEDERATION,
+    }
+)
+
 # Where each kind may sit in the tree. A women's home belongs to a market federation or
 # directly to the cluster; nothing may sit above a federation of a higher level.
 ALLOWED_PARENT_KINDS: dict[str, set[str | None]] = {

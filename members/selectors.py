@@ -26,7 +26,14 @@ from django.utils.text import capfirst
 
 from audit.models import ChangeRecord
 from federation import scope
-from federation.models import MemberCount, Office, Organization, OrganizationKind, Position
+from federation.models import (
+    KINDS_ABOVE_MARKETS,
+    MemberCount,
+    Office,
+    Organization,
+    OrganizationKind,
+    Position,
+)
 from federation.scope import (
     User,
     can_see_id_numbers,
@@ -48,16 +55,6 @@ from members.models import (
 )
 from members.validators import normalize_id_number, normalize_mobile
 
-# Federations above the markets: a scope rooted at one of them holds (nearly) every member,
-# so no index can narrow it and each matching row is checked instead.
-_BROAD_SCOPE_KINDS = frozenset(
-    {
-        OrganizationKind.CITY_FEDERATION,
-        OrganizationKind.DISTRICT_FEDERATION,
-        OrganizationKind.MARKET_CLUSTER_FEDERATION,
-    }
-)
-
 
 def _members_in(roots: list[Organization] | None, *, user: User) -> QuerySet[Member]:
     # The scope rule, for every status:
@@ -75,7 +72,7 @@ def _members_in(roots: list[Organization] | None, *, user: User) -> QuerySet[Mem
     # checked on each row's text (reach__any_text), which costs a fraction of parsing it into
     # an array of ids, and which the search filter index answers without the table.
     ids = [org.pk for org in roots]
-    if all(org.kind in _BROAD_SCOPE_KINDS for org in roots):
+    if all(org.kind in KINDS_ABOVE_MARKETS for org in roots):
         members = Member.objects.filter(reach__any_text=ids)
     else:
         members = Member.objects.filter(reach__any=ids)

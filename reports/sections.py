@@ -53,6 +53,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from federation.models import (
+    KINDS_ABOVE_MARKETS,
     CoverageTarget,
     EstablishmentMethod,
     Office,
@@ -63,7 +64,7 @@ from federation.models import (
     SiteRating,
     Term,
 )
-from federation.selectors import SITE_KINDS
+from federation.selectors import SITE_KINDS, existing_on
 from members.models import (
     Education,
     Honor,
@@ -147,12 +148,6 @@ def as_of(year: int) -> datetime.date:
 
 def _subtree(organization: Organization) -> QuerySet[Organization]:
     return Organization.objects.subtree_of([organization])
-
-
-def _existing_on(day: datetime.date) -> Q:
-    return (Q(established_on__isnull=True) | Q(established_on__lte=day)) & (
-        Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=day)
-    )
 
 
 def _in_subtree(organization: Organization) -> Q:
@@ -297,14 +292,6 @@ def _profile(members: QuerySet[Member], day: datetime.date, bands) -> dict[str, 
     return profile
 
 
-# Federations above the markets count (nearly) every member of the register.
-WHOLE_REGISTER_KINDS = (
-    OrganizationKind.CITY_FEDERATION,
-    OrganizationKind.DISTRICT_FEDERATION,
-    OrganizationKind.MARKET_CLUSTER_FEDERATION,
-)
-
-
 def open_means_in_force(organization: Organization, day: datetime.date) -> bool:
     """Whether the memberships here in force on the day are exactly the open ones: the day
     is today and no membership here starts or ends after it (a transfer, a home or a restore
@@ -334,11 +321,11 @@ def counted_today(organization: Organization, day: datetime.date) -> QuerySet[Me
     that reads the narrow index of the current members (member_profile_idx) instead of
     joining ~120,000 memberships to 100,000 members; a market's own memberships are found by
     an index, and the history stays faster there."""
-    if organization.kind not in WHOLE_REGISTER_KINDS or not open_means_in_force(organization, day):
+    if organization.kind not in KINDS_ABOVE_MARKETS or not open_means_in_force(organization, day):
         return None
-    # " 4 " in " 1 2 4 77 ": one string test per row, where reach__any's array (for the GIN
-    # index that serves a market) costs more than the whole scan for the district.
-    return Member.objects.current().filter(reach__contains=f" {organization.pk} ")
+    # One string test per row (reach__any_text), where reach__any's array (for the GIN index
+    # that serves a market) costs more than the whole scan for the district.
+    return Member.objects.current().filter(reach__any_text=[organization.pk])
 
 
 def member_profile(organization: Organization, year: int) -> dict[str, dict[str, int]]:
@@ -507,7 +494,7 @@ def _members_by_place(organization: Organization, year: int, kinds) -> tuple[lis
     counts = _members_per_place(organization, year)
     places = (
         subtree.filter(kind__in=kinds)
-        .filter(_existing_on(day) | Q(pk__in=list(counts)))
+        .filter(existing_on(day) | Q(pk__in=list(counts)))
         .order_by("kind", "name")
         .values_list("pk", "name", "kind")
     )
@@ -891,7 +878,7 @@ def elections(organization: Organization, year: int) -> Section:
 
 
 def _sites(organization: Organization, year: int) -> QuerySet[Organization]:
-    return _subtree(organization).filter(kind__in=HOME_KINDS).filter(_existing_on(as_of(year)))
+    return _subtree(organization).filter(kind__in=HOME_KINDS).filter(existing_on(as_of(year)))
 
 
 def sites_by_market(organization: Organization, year: int) -> Section:
@@ -911,7 +898,7 @@ def sites_by_market(organization: Organization, year: int) -> Section:
     markets = dict(
         _subtree(organization)
         .filter(kind=OrganizationKind.MARKET_FEDERATION)
-        .filter(_existing_on(day))
+        .filter(existing_on(day))
         .values_list("pk", "name")
     )
     names = {**markets, **parents}
@@ -1002,7 +989,7 @@ def honors_by_kind(organization: Organization, year: int) -> Section:
 
 def organizations_by_kind(organization: Organization, year: int) -> Section:
     day = as_of(year)
-    below = _subtree(organization).exclude(pk=organization.pk).filter(_existing_on(day))
+    below = _subtree(organization).exclude(pk=organization.pk).filter(existing_on(day))
     counts = dict(
         below.order_by().values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")
     )
@@ -1032,7 +1019,7 @@ def coverage_by_category(organization: Organization, year: int) -> Section:
     established = dict(
         _subtree(organization)
         .filter(kind=OrganizationKind.SECTOR_ORGANIZATION)
-        .filter(_existing_on(day), established_on__isnull=False)
+        .filter(existing_on(day), established_on__isnull=False)
         .order_by()
         .values_list("sector_category")
         .annotate(n=Count("pk"))
@@ -1082,7 +1069,7 @@ def sector_by_establishment_method(organization: Organization, year: int) -> Sec
         (method, category): n
         for method, category, n in _subtree(organization)
         .filter(kind=OrganizationKind.SECTOR_ORGANIZATION)
-        .filter(_existing_on(day), established_on__isnull=False)
+        .filter(existing_on(day), established_on__isnull=False)
         .order_by()
         .values_list("establishment_method", "sector_category")
         .annotate(n=Count("pk"))
