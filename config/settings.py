@@ -104,6 +104,7 @@ TEMPLATES = [
                 "federation.context_processors.abilities",
                 "members.context_processors.transfers",
             ],
+            "libraries": {"tables": "common.templatetags.tables"},
         },
     }
 ]

@@ -23,27 +23,6 @@ register = template.Library()
 _PLACEHOLDER = "987654321"
 
 
-@register.simple_tag(takes_context=True)
-def sort_th(context, key: str, label: str) -> SafeString:
-    """A sortable column's header: a link that sorts by it, or reverses the sort it shows.
-    In Python for the reason the rows are: five {% include %}s of a header template cost
-    about as much as the fifty rows."""
-    sort = context.get("sort")
-    query = escape(str(context.get("sort_query", "")))
-    label = escape(str(label))
-    if sort == key:
-        aria, target, text = ' aria-sort="ascending"', f"-{key}", f"{label} ▲"
-    elif sort == f"-{key}":
-        aria, target, text = ' aria-sort="descending"', key, f"{label} ▼"
-    else:
-        aria, target, text = "", key, label
-    href = f"?{query}&amp;sort={escape(target)}"
-    return mark_safe(  # noqa: S308 (every value above went through html.escape)
-        f'<th{aria}><a href="{href}" hx-get="{href}" hx-target="#results" hx-push-url="true" '
-        f'data-focus-key="sort-{escape(key)}">{text}</a></th>\n'
-    )
-
-
 @register.simple_tag
 def directory_rows(rows, can_change: bool) -> SafeString:
     """The <tr> of each member on the page (members.selectors.directory_page's rows)."""
