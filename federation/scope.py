@@ -110,24 +110,6 @@ def _roots(user: User, roles: Iterable[str]) -> list[Organization] | None:
     return list(kept.values())
 
 
-def _prefixes(user: User, roles: Iterable[str]) -> list[str] | None:
-    """The path prefixes of the subtrees her grants cover (None: everything, a superuser),
-    with nested grants folded into the outer one: what a membership's organization_path is
-    matched against, so that her scope is one indexed condition."""
-    roots = _roots(user, roles)
-    return None if roots is None else [org.descendant_path_prefix for org in roots]
-
-
-def member_reading_prefixes(user: User) -> list[str] | None:
-    """Subtrees whose members she may read, as path prefixes (None: all of them)."""
-    return _prefixes(user, MEMBER_READING_ROLES)
-
-
-def member_changing_prefixes(user: User) -> list[str] | None:
-    """Subtrees whose members she may change, as path prefixes (None: all of them)."""
-    return _prefixes(user, EDITING_ROLES)
-
-
 def member_reading_roots(user: User) -> list[Organization] | None:
     """The tops of the subtrees whose members she may read (None: all of them)."""
     return _roots(user, MEMBER_READING_ROLES)

@@ -165,7 +165,7 @@ def test_scope_by_reach_is_the_scope_by_memberships(
         by_receiver=False,
     )
     services.transfer_confirm(transfer=transfer, by=chair_b)
-    prefixes = selectors.scope.member_reading_prefixes(user)
+    prefixes = [org.descendant_path_prefix for org in selectors.scope.member_reading_roots(user)]
     by_memberships = {
         member_id
         for member_id, path in Membership.objects.filter(reaches=True).values_list(
