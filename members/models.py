@@ -137,12 +137,25 @@ class ReachesAnyText(ReachesAny):
     """reach__any_text=[2]: the same question as reach__any, asked of the text itself
     (" 1 2 3 " holds " 2 ") on every database. No index serves it: it is for a scope that
     holds nearly every member (the district's), where each matching row is checked anyway
-    and a LIKE on a short text costs a fraction of parsing it into an array of ids."""
+    and a search in a short text costs a fraction of parsing it into an array of ids.
+
+    On PostgreSQL as a position (STRPOS(reach, ' 2 ') > 0), not as LIKE '% 2 %': the planner
+    checks a row's cheapest conditions first, and counts a LIKE cheaper than a search's
+    STRPOS(name, '王') > 0, so that it would ask every row of a count of 35,000 shop employees
+    for her reach before asking for 王. Of equal cost, the conditions keep the order the
+    query gives them (members.selectors.member_directory puts the scope last)."""
 
     lookup_name = "any_text"
 
     def as_postgresql(self, compiler, connection):
-        return self.as_sql(compiler, connection)
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        ids = [int(pk) for pk in self.rhs]
+        if not ids:
+            return "1 = 0", []
+        return "(" + " OR ".join([f"STRPOS({lhs}, %s) > 0"] * len(ids)) + ")", [
+            *lhs_params * len(ids),
+            *(f" {pk} " for pk in ids),
+        ]
 
 
 REACH_IDS_SQL = "(string_to_array(btrim({column}), ' ')::bigint[])"

@@ -10,6 +10,7 @@ import pytest
 from federation.models import OrganizationKind
 from members import selectors, services
 from members.models import Member, Membership
+from members.selectors import DirectoryQuery
 from rosters import services as roster_services
 from tests.factories import MemberFactory, MembershipFactory, OrganizationFactory
 from tests.rosters.files import ID_1, xlsx
@@ -269,7 +270,7 @@ def test_a_federation_wide_scope_sees_exactly_what_the_reach_rule_gives(
 
 
 def test_reach_by_text_and_by_index_name_the_same_members(db):
-    """reach__any_text (LIKE '% 2 %') and reach__any (the ids as an array, GIN-indexed) agree,
+    """reach__any_text (" 2 " in the text) and reach__any (the ids as an array, GIN-indexed) agree,
     ids that contain one another's digits included (2, 12, 21, 121)."""
     reaches = ["", " 2 ", " 12 ", " 21 ", " 121 ", " 1 2 3 ", " 1 12 ", " 3 21 121 ", " 2 12 "]
     crafted = []
@@ -288,6 +289,21 @@ def test_reach_by_text_and_by_index_name_the_same_members(db):
 def test_federation_staff_are_checked_by_text_and_chairs_by_the_index(
     postgres, district, district_staff, chair_a
 ):
-    assert "LIKE" in str(selectors.members_visible_to(district_staff).query)
+    districts = str(selectors.members_visible_to(district_staff).query)
+    assert 'STRPOS("members_member"."reach"' in districts and "string_to_array" not in districts
     chairs = str(selectors.members_visible_to(chair_a).query)
-    assert "string_to_array" in chairs and "LIKE" not in chairs
+    assert "string_to_array" in chairs and "STRPOS" not in chairs
+
+
+def test_the_directory_asks_for_a_federations_scope_after_the_search(
+    postgres, district, district_staff
+):
+    """PostgreSQL checks conditions of equal cost in the order written: the district's scope
+    (true for nearly every row) must come after the search, or a count of 王 among 35,000
+    shop employees tests every one of them for her reach first."""
+    query = DirectoryQuery(q="王", status="current", occupation="shop_employee")
+    sql = str(selectors.member_directory(user=district_staff, query=query).query)
+    where = sql[sql.rindex(" WHERE ") :]
+    assert where.index('STRPOS("members_member"."name"') < where.index(
+        'STRPOS("members_member"."reach"'
+    )
