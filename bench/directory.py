@@ -203,6 +203,8 @@ class Case:
 
     @property
     def p95(self) -> float:
+        if len(self.times) < 2:  # --runs 1: no spread to measure
+            return self.times[0]
         return statistics.quantiles(self.times, n=20, method="inclusive")[18]
 
 

@@ -102,7 +102,7 @@ class ReachField(models.TextField):
     every organization on the path of each membership that reaches (Membership.reaches),
     itself included. Denormalized from her memberships (members_reach_refresh) so that
     "her members" is one condition on the member row, which an index serves (a GIN index
-    on the ids as an array on PostgreSQL, migration 0011), instead of a semi-join to the
+    on the ids as an array on PostgreSQL, migration 0012), instead of a semi-join to the
     memberships for every member a search matches."""
 
 
@@ -125,7 +125,7 @@ class ReachesAny(models.Lookup):
 
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        # The same expression as the index (migration 0011), so that the planner uses it.
+        # The same expression as the index (migration 0012), so that the planner uses it.
         return f"{REACH_IDS_SQL.format(column=lhs)} && %s::bigint[]", [
             *lhs_params,
             [int(pk) for pk in self.rhs],
@@ -166,7 +166,7 @@ NAME_CHARACTERS_SQL = "(string_to_array({column}, NULL))"
 
 class HasCharacters(models.Func):
     """The name holds every one of these characters: on PostgreSQL, a GIN index on the
-    name's characters (migration 0011) answers it, for the one- and two-character searches
+    name's characters (migration 0012) answers it, for the one- and two-character searches
     ("王", "婷婷") that have no trigram. Other databases ask LIKE '%王%' for each."""
 
     output_field = models.BooleanField()
