@@ -315,6 +315,15 @@ class Member(models.Model):
                 opclasses=["varchar_pattern_ops"],
             ),
             models.Index(fields=["status", "joined_on"], name="member_status_joined_idx"),
+            # Current members with no open membership: in no organization's kept count
+            # (federation.MemberCount), so the superuser's directory total (every current
+            # member) adds them to the root's count (members.selectors.directory_total).
+            # Nearly always empty.
+            models.Index(
+                fields=["id"],
+                condition=Q(status="current", reach=""),
+                name="member_current_unplaced_idx",
+            ),
             # Searching part of a name ("王", "婷婷") or a mobile's tail (LIKE '%…'): no btree
             # can seek that, but with the filters the directory always or often sends first,
             # the page's COUNT(*) reads this narrow index instead of the whole table.

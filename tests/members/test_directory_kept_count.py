@@ -8,11 +8,17 @@ import pytest
 from django.urls import reverse
 
 from federation import scope
-from federation.models import MemberCount, Organization, Role
+from federation.models import MemberCount, Organization, OrganizationKind, Role
 from members import selectors, services
 from members.models import Member
 from members.selectors import DirectoryQuery
-from tests.factories import MemberFactory, MembershipFactory, RoleGrantFactory, UserFactory
+from tests.factories import (
+    MemberFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    RoleGrantFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.usefixtures("today")
 
@@ -64,6 +70,8 @@ def test_kept_directory_totals_equal_the_listed_members(
     # More than a page of members in market A, so that the total is not read off page 1.
     for _ in range(55):
         MembershipFactory(member=MemberFactory(), organization=district.market_a.federation)
+    # A current member in no organization: in no kept count, in the superuser's directory.
+    MemberFactory(name="孙丽")
     assert_totals_match(client, logins)
 
     new = services.member_create(
@@ -117,3 +125,22 @@ def test_the_plain_directory_reads_the_kept_count(client, district, district_sta
     assert shown_total(client, district_staff, {"occupation": "shop_owner"}) == 57
     assert shown_total(client, district_staff, {"status": "left"}) == 0
     assert shown_total(client, chair_a, {"q": "赵"}) == 56
+
+
+def test_the_superusers_plain_directory_reads_the_roots_kept_count(client, district, logins):
+    superuser = next(user for user in logins if user.is_superuser)
+    for _ in range(55):
+        MembershipFactory(member=MemberFactory(), organization=district.market_a.federation)
+    MemberFactory(name="孙丽")  # current, no membership: reach empty
+    current = Member.objects.current().count()
+    assert current == 2 + 55 + 1
+    assert shown_total(client, superuser, {}) == current
+    # A wrong stored count shows: the root's kept count answers, plus the unplaced member.
+    MemberCount.objects.filter(organization=district.city).update(members=1000)
+    assert shown_total(client, superuser, {}) == 1001
+    # A second tree: a member may count in both roots, so the superuser's total is counted.
+    other_city = OrganizationFactory(name="湘潭市妇联", kind=OrganizationKind.CITY_FEDERATION)
+    MembershipFactory(member=MemberFactory(), organization=other_city)
+    assert shown_total(client, superuser, {}) == current + 1
+    # Anything searched or filtered is counted as listed.
+    assert shown_total(client, superuser, {"status": "left"}) == 0
