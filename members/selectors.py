@@ -75,13 +75,18 @@ def _scope(roots: list[Organization] | None, *, user: User) -> Q | None:
     # checked on each row's text (reach__any_text), which costs a fraction of parsing it into
     # an array of ids, and which the search filter index answers without the table.
     ids = [org.pk for org in roots]
-    if all(org.kind in KINDS_ABOVE_MARKETS for org in roots):
+    if _above_markets(roots):
         condition = Q(reach__any_text=ids)
     else:
         condition = Q(reach__any=ids)
     if not scope.can_handle_personal_data(user):
         condition &= Q(erased_at__isnull=True)
     return condition
+
+
+def _above_markets(roots: list[Organization]) -> bool:
+    """Her scope is federations above the markets: nearly every member."""
+    return all(org.kind in KINDS_ABOVE_MARKETS for org in roots)
 
 
 def _members_in(roots: list[Organization] | None, *, user: User) -> QuerySet[Member]:
@@ -522,7 +527,7 @@ def member_directory(*, user: User, query: DirectoryQuery) -> QuerySet[Member]:
     condition = _scope(roots, user=user)
     if condition is not None:
         members = members.filter(condition)
-        if not all(org.kind in KINDS_ABOVE_MARKETS for org in roots):
+        if not _above_markets(roots):
             # A market's scope is the GIN expression (reach__any), which the planner uses
             # where a search narrows the rows. Where it reads the newest members in order
             # instead (a chair opening her directory), each row it passes would have her
