@@ -114,13 +114,17 @@ class ReachesAny(models.Lookup):
     prepare_rhs = False
 
     def as_sql(self, compiler, connection):
+        return self._each_id(compiler, connection, "{lhs} LIKE %s", "% {pk} %")
+
+    def _each_id(self, compiler, connection, condition: str, value: str):
+        """`condition` on the text for each id (`value` its parameter), joined by OR."""
         lhs, lhs_params = self.process_lhs(compiler, connection)
         ids = [int(pk) for pk in self.rhs]
         if not ids:
             return "1 = 0", []
-        return "(" + " OR ".join([f"{lhs} LIKE %s"] * len(ids)) + ")", [
+        return "(" + " OR ".join([condition.format(lhs=lhs)] * len(ids)) + ")", [
             *lhs_params * len(ids),
-            *(f"% {pk} %" for pk in ids),
+            *(value.format(pk=pk) for pk in ids),
         ]
 
     def as_postgresql(self, compiler, connection):
@@ -148,14 +152,7 @@ class ReachesAnyText(ReachesAny):
     lookup_name = "any_text"
 
     def as_postgresql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        ids = [int(pk) for pk in self.rhs]
-        if not ids:
-            return "1 = 0", []
-        return "(" + " OR ".join([f"STRPOS({lhs}, %s) > 0"] * len(ids)) + ")", [
-            *lhs_params * len(ids),
-            *(f" {pk} " for pk in ids),
-        ]
+        return self._each_id(compiler, connection, "STRPOS({lhs}, %s) > 0", " {pk} ")
 
 
 REACH_IDS_SQL = "(string_to_array(btrim({column}), ' ')::bigint[])"
