@@ -48,6 +48,11 @@ class HoneypotMixin(forms.Form):
         return bool(self.data.get("website"))
 
 
+# A record names any member she may see: one not offered is "not found", not "not eligible"
+# (the picker's default, for elections).
+PICKED = {"invalid_choice": NOT_FOUND, "invalid_pk_value": NOT_FOUND}
+
+
 class ActivityForm(forms.Form):
     organization = forms.ModelChoiceField(queryset=None, label=_("Organizer"))
     kind = forms.ChoiceField(choices=ActivityKind.choices, label=_("Kind"))
@@ -146,14 +151,14 @@ class DeedForm(MemberPickers, forms.Form):
         queryset=None,
         required=False,
         label=_("Responsible executive"),
-        error_messages={"invalid_choice": NOT_FOUND},
+        error_messages=PICKED,
     )
     beneficiaries = MemberListField(
         queryset=None,
         required=False,
         distinct=True,
         label=_("Beneficiary members"),
-        error_messages={"invalid_choice": NOT_FOUND, "invalid_pk_value": NOT_FOUND},
+        error_messages=PICKED,
     )
     beneficiary_count = forms.IntegerField(
         min_value=0,
@@ -222,7 +227,7 @@ class DonationForm(MemberPickers, forms.ModelForm):
         required=False,
         distinct=True,
         label=_("Recipient members"),
-        error_messages={"invalid_choice": NOT_FOUND, "invalid_pk_value": NOT_FOUND},
+        error_messages=PICKED,
     )
 
     class Meta:
