@@ -133,12 +133,15 @@ def directory_total(*, user: User, query: "DirectoryQuery", members: QuerySet[Me
     COUNT of `members` otherwise."""
     plain = DirectoryQuery(status="current", organization=query.organization, sort=query.sort)
     superuser = user.is_authenticated and user.is_active and user.is_superuser
-    counted = members.order_by().annotate(
-        found=Func(template="COUNT(*)", output_field=IntegerField())
-    )
-    counted = Subquery(counted.values("found"))
+
+    def counted() -> Subquery:  # built only where it answers (building it costs the ORM)
+        found = members.order_by().annotate(
+            found=Func(template="COUNT(*)", output_field=IntegerField())
+        )
+        return Subquery(found.values("found"))
+
     if query != plain:
-        return counted
+        return counted()
     if query.organization is not None:
         organization = (
             Organization.objects.filter(pk=query.organization).select_related("tally").first()
@@ -147,13 +150,13 @@ def directory_total(*, user: User, query: "DirectoryQuery", members: QuerySet[Me
             tally = getattr(organization, "tally", None)
             return Value(tally.members if tally is not None else 0, IntegerField())
     elif superuser:
-        return _every_current_member(otherwise=counted)
+        return _every_current_member(otherwise=counted())
     else:
         roots = scope.member_access_roots(user)
         if len(roots) == 1:
             kept = MemberCount.objects.filter(organization=roots[0]).values("members")[:1]
             return Coalesce(Subquery(kept), 0, output_field=IntegerField())
-    return counted
+    return counted()
 
 
 def _every_current_member(*, otherwise):
